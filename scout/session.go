@@ -74,25 +74,33 @@ type Session struct {
 }
 
 // NewSession checks opts and returns a session that is not yet started.
-func NewSession(opts Options) (*Session, error)
+func NewSession(opts Options) (*Session, error) { return nil, ErrWrongState }
 
 // Start binds the socket, loads the state file and joins the DHT.
-func (s *Session) Start(ctx context.Context) error
+func (s *Session) Start(ctx context.Context) error { return ErrWrongState }
 
 // Stop cancels every operation in flight (each returns ErrCancelled), saves
 // the state file and closes the socket. Calling it again does nothing.
-func (s *Session) Stop() error
+func (s *Session) Stop() error { return nil }
 
 // Synchronize reads, merges, finalizes and writes the entry list stored
 // under shared.
-func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *Entries, h SyncHandler) (SyncResult, error)
+func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *Entries, h SyncHandler) (SyncResult, error) {
+	return SyncResult{}, ErrWrongState
+}
 
 // Put stores contents as an immutable message whose next hash is token.
-func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResult, error)
+func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResult, error) {
+	return PutResult{}, ErrWrongState
+}
 
 // Get fetches the message stored under hash.
-func (s *Session) Get(ctx context.Context, hash Hash) (Message, error)
+func (s *Session) Get(ctx context.Context, hash Hash) (Message, error) {
+	return Message{}, ErrWrongState
+}
 
 // GetList walks the list from head, newest first, for at most max messages
 // (max <= 0: no limit beyond the list's end).
-func (s *Session) GetList(ctx context.Context, head Hash, max int) ([]Message, error)
+func (s *Session) GetList(ctx context.Context, head Hash, max int) ([]Message, error) {
+	return nil, ErrWrongState
+}
