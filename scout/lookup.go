@@ -1,0 +1,205 @@
+package scout
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/anacrolix/dht/v2/krpc"
+)
+
+// A lookup walks the DHT towards a target (Kademlia's iterative lookup):
+// it keeps the candidates it has heard of sorted by distance, queries the
+// closest ones it has not asked, alpha at a time, and ends when the k
+// closest live candidates have all answered.
+//
+// Unlike anacrolix/dht's traversal it never stalls on a dead node: a query
+// that passes its soft timeout (from measured round trips) stops counting
+// against alpha and no longer stands among the k closest, so the lookup goes
+// on without it; an answer that arrives later, before the hard timeout, is
+// still used.
+
+const (
+	lookupK     = 8
+	lookupAlpha = 4
+)
+
+type candState uint8
+
+const (
+	candFresh candState = iota
+	candInFlight
+	candSlow // past its soft timeout, answer still welcome
+	candDone
+	candFailed
+)
+
+type candidate struct {
+	contact
+	state candState
+	reply *krpc.Return
+}
+
+// lookupResult is a node that answered, closest first.
+type lookupResult struct {
+	contact
+	reply *krpc.Return
+}
+
+type lookupSpec struct {
+	target nodeID
+	k      int
+	// query asks one node; it is called on its own goroutine.
+	query func(ctx context.Context, c contact) (*krpc.Msg, error)
+	// answered, when set, sees each answer as it comes, on the lookup's
+	// goroutine; returning true ends the lookup early.
+	answered func(c contact, r *krpc.Return) bool
+}
+
+type lookupEvent struct {
+	c     *candidate
+	reply *krpc.Msg
+	err   error
+	soft  bool // the soft timeout passed
+}
+
+// lookup runs spec from the routing table's closest nodes (and the
+// bootstrap contacts when the table is empty). It returns the nodes that
+// answered, closest first, at most k of them.
+func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]lookupResult, error) {
+	if spec.k == 0 {
+		spec.k = lookupK
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var cands []*candidate
+	seen := make(map[netip.AddrPort]bool)
+	add := func(c contact) {
+		c.Addr = normAddr(c.Addr)
+		if seen[c.Addr] || (c.HasID && c.ID == n.id) || !c.Addr.IsValid() || c.Addr.Port() == 0 {
+			return
+		}
+		seen[c.Addr] = true
+		cands = append(cands, &candidate{contact: c})
+	}
+	for _, c := range n.table.closest(spec.target, 2*spec.k) {
+		add(c)
+	}
+	if len(cands) < spec.k {
+		for _, c := range seeds {
+			add(c)
+		}
+	}
+	sortCands := func() {
+		slices.SortStableFunc(cands, func(a, b *candidate) int {
+			switch {
+			case !a.HasID && !b.HasID:
+				return 0
+			case !a.HasID: // unknown ids first: they are how we get in
+				return -1
+			case !b.HasID:
+				return 1
+			}
+			return xorCompare(spec.target, a.ID, b.ID)
+		})
+	}
+	sortCands()
+
+	events := make(chan lookupEvent, 16)
+	inFlight := 0 // queries that still count against alpha
+	outstanding := 0
+	start := func(c *candidate) {
+		c.state = candInFlight
+		inFlight++
+		outstanding++
+		soft := time.AfterFunc(n.table.softTimeout(c.Addr), func() {
+			select {
+			case events <- lookupEvent{c: c, soft: true}:
+			case <-ctx.Done():
+			}
+		})
+		go func() {
+			reply, err := spec.query(ctx, c.contact)
+			soft.Stop()
+			select {
+			case events <- lookupEvent{c: c, reply: reply, err: err}:
+			case <-ctx.Done():
+			}
+		}()
+	}
+
+	for {
+		// Among the k closest live candidates: start what we may, and see
+		// whether all of them have answered.
+		live, finished := 0, true
+		for _, c := range cands {
+			if live == spec.k {
+				break
+			}
+			switch c.state {
+			case candSlow, candFailed:
+				continue
+			case candFresh:
+				if inFlight < lookupAlpha {
+					start(c)
+				}
+				finished = false
+			case candInFlight:
+				finished = false
+			}
+			live++
+		}
+		if finished || outstanding == 0 {
+			break
+		}
+		var ev lookupEvent
+		select {
+		case ev = <-events:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		c := ev.c
+		if ev.soft {
+			if c.state == candInFlight {
+				c.state = candSlow
+				inFlight--
+			}
+			continue
+		}
+		outstanding--
+		if c.state == candInFlight {
+			inFlight--
+		}
+		if ev.err != nil || ev.reply == nil || ev.reply.R == nil {
+			c.state = candFailed
+			continue
+		}
+		r := ev.reply.R
+		c.state = candDone
+		c.reply = r
+		if !c.HasID {
+			c.ID, c.HasID = nodeID(r.ID), true
+		}
+		for _, ni := range r.Nodes {
+			if ap, ok := netip.AddrFromSlice(ni.Addr.IP); ok {
+				add(contact{ID: nodeID(ni.ID), HasID: true, Addr: netip.AddrPortFrom(ap, uint16(ni.Addr.Port))})
+			}
+		}
+		sortCands()
+		if spec.answered != nil && spec.answered(c.contact, r) {
+			break
+		}
+	}
+	var out []lookupResult
+	for _, c := range cands {
+		if c.state == candDone {
+			out = append(out, lookupResult{contact: c.contact, reply: c.reply})
+			if len(out) == spec.k {
+				break
+			}
+		}
+	}
+	return out, nil
+}

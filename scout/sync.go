@@ -1,0 +1,222 @@
+package scout
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/anacrolix/dht/v2/krpc"
+)
+
+// A copy of the mutable item as one node holds it, signature checked.
+type mutableCopy struct {
+	seq    int64
+	sealed []byte
+}
+
+// readMutable collects the verified copies of the mutable item under target
+// from nodes: a lookup the first time, a direct get to the same closest
+// nodes on a retry. It returns the nodes (with fresh tokens) and the copies.
+func (s *Session) readMutable(ctx context.Context, target nodeID, prev []lookupResult) ([]lookupResult, []mutableCopy, error) {
+	var nodes []lookupResult
+	if prev == nil {
+		var err error
+		nodes, err = s.getLookup(ctx, target, nil, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		nodes = s.getEach(ctx, target, prev)
+	}
+	var copies []mutableCopy
+	for _, r := range nodes {
+		if c, ok := verifyCopy(target, r.reply); ok {
+			copies = append(copies, c)
+		}
+	}
+	return nodes, copies, nil
+}
+
+// getEach asks each of nodes again for target, in parallel.
+func (s *Session) getEach(ctx context.Context, target nodeID, nodes []lookupResult) []lookupResult {
+	out := make([]lookupResult, len(nodes))
+	var wg sync.WaitGroup
+	for i, r := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := s.node.query(ctx, r.contact, "get", getArgs(target, nil))
+			if err == nil {
+				out[i] = lookupResult{contact: r.contact, reply: m.R}
+			}
+		}()
+	}
+	wg.Wait()
+	var live []lookupResult
+	for _, r := range out {
+		if r.reply != nil {
+			live = append(live, r)
+		}
+	}
+	return live
+}
+
+// verifyCopy checks a get answer's mutable item: the key must hash to the
+// target and the signature must cover the seq and value.
+func verifyCopy(target nodeID, r *krpc.Return) (mutableCopy, bool) {
+	if r == nil || r.Seq == nil || len(r.V) == 0 || nodeID(sha1.Sum(r.K[:])) != target {
+		return mutableCopy{}, false
+	}
+	if !VerifyMutable(r.K, *r.Seq, r.V, r.Sig) {
+		return mutableCopy{}, false
+	}
+	sealed, err := ParseBencodedBytes(r.V)
+	if err != nil {
+		return mutableCopy{}, false
+	}
+	return mutableCopy{seq: *r.Seq, sealed: sealed}, true
+}
+
+// syncRun is one Synchronize: the working list and what has been reported.
+type syncRun struct {
+	s        *Session
+	shared   SharedSecret
+	h        SyncHandler
+	work     *Entries
+	mine     map[uint32]bool  // entries this side changed: they win ties and are rebased
+	reported map[uint32]int64 // seq last reported through EntryUpdated
+	failed   map[string]bool  // sealed copies that did not open
+}
+
+// merge folds one remote list into the working list. A newer remote entry
+// replaces ours, unless ours is one this side changed: then ours is kept and
+// its seq moved past the remote one, so that it wins everywhere. Equal seqs
+// with different values (two writers at once) resolve to the greater value,
+// so that every replica converges.
+func (r *syncRun) merge(remote *Entries) {
+	for _, e := range remote.Slice() {
+		local, ok := r.work.Get(e.ID)
+		switch {
+		case !ok:
+		case r.mine[e.ID]:
+			if e.Seq >= local.Seq && !bytes.Equal(e.Value, local.Value) {
+				local.Seq = e.Seq + 1
+				_ = r.work.Set(local)
+			}
+			continue
+		case e.Seq < local.Seq:
+			continue
+		case e.Seq == local.Seq && bytes.Compare(e.Value, local.Value) <= 0:
+			continue
+		}
+		if err := r.work.Set(e); err != nil {
+			r.s.logf("merging entry %d: %v", e.ID, err)
+			continue
+		}
+		if seq, seen := r.reported[e.ID]; !seen || e.Seq > seq {
+			r.reported[e.ID] = e.Seq
+			if r.h.EntryUpdated != nil {
+				r.h.EntryUpdated(e)
+			}
+		}
+	}
+}
+
+// Synchronize reads the entry list stored under shared from the nodes
+// closest to its target, opens every verified copy, merges them into local
+// (newer seq wins), reports new and newer entries, lets Finalize change the
+// result, then seals, signs (highest seq seen + 1) and writes it back with
+// cas. When a concurrent writer gets in first, it merges again and retries.
+// local is not changed; the result holds the list as written.
+func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *Entries, h SyncHandler) (SyncResult, error) {
+	if local == nil {
+		local = NewEntries()
+	}
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	defer done()
+	r := &syncRun{
+		s: s, shared: shared, h: h, work: local.Clone(),
+		mine: make(map[uint32]bool), reported: make(map[uint32]int64), failed: make(map[string]bool),
+	}
+	for _, e := range local.Slice() {
+		r.reported[e.ID] = e.Seq
+		if local.Dirty(e.ID) {
+			r.mine[e.ID] = true
+		}
+	}
+	target := nodeID(shared.Target())
+	pub := shared.SigningPublicKey()
+	priv := shared.SigningKey()
+
+	var nodes []lookupResult
+	for attempt := 0; ; attempt++ {
+		var copies []mutableCopy
+		nodes, copies, err = s.readMutable(ctx, target, nodes)
+		if err != nil {
+			return SyncResult{}, s.opErr(ctx, err)
+		}
+		if len(nodes) == 0 {
+			return SyncResult{}, s.opErr(ctx, fmt.Errorf("%w: no node answered the lookup", ErrNetwork))
+		}
+		highest := int64(0)
+		for _, c := range copies {
+			highest = max(highest, c.seq)
+			if r.failed[string(c.sealed)] {
+				continue
+			}
+			remote, err := OpenEntries(shared, c.sealed)
+			if err != nil {
+				r.failed[string(c.sealed)] = true
+				s.logf("a copy of %x (seq %d) does not open: %v", target, c.seq, err)
+				continue
+			}
+			r.merge(remote)
+		}
+		if attempt == 0 && h.Finalize != nil {
+			before := r.work.Clone()
+			h.Finalize(r.work)
+			for _, e := range r.work.Slice() {
+				if old, ok := before.Get(e.ID); !ok || old.Seq != e.Seq || !bytes.Equal(old.Value, e.Value) {
+					r.mine[e.ID] = true
+				}
+			}
+		}
+		sealed, err := SealEntries(shared, r.work)
+		if err != nil {
+			return SyncResult{}, err
+		}
+		seq := highest + 1
+		bv := BencodeBytes(sealed)
+		sig := SignMutable(priv, seq, bv)
+		args := krpc.MsgArgs{V: string(sealed), K: pub, Sig: sig, Seq: &seq, Cas: highest}
+		res := s.putAll(ctx, nodes, args)
+		if res.conflicts == 0 && res.stored > 0 {
+			out := r.work.Clone()
+			out.ClearDirty()
+			return SyncResult{Entries: out, Seq: seq, Stored: res.stored, Failed: len(r.failed), Retries: attempt}, nil
+		}
+		if err := s.opErr(ctx, ctx.Err()); err != nil {
+			return SyncResult{}, err
+		}
+		if res.conflicts == 0 {
+			return SyncResult{}, fmt.Errorf("%w: no node stored the list (last error: %v)", ErrNetwork, res.lastErr)
+		}
+		if attempt+1 >= maxSyncAttempts {
+			return SyncResult{}, fmt.Errorf("%w: still conflicting after %d attempts (last: %v)", ErrConflict, maxSyncAttempts, res.lastErr)
+		}
+		// Another writer got in first: back off a little, re-read, merge.
+		backoff := time.Duration(rand.IntN(5*(attempt+1))+1) * time.Millisecond
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return SyncResult{}, s.opErr(ctx, ctx.Err())
+		}
+	}
+}

@@ -1,0 +1,300 @@
+package scout
+
+import (
+	"math/bits"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+)
+
+// nodeID is a DHT node id or a lookup target.
+type nodeID [20]byte
+
+// xorCompare orders a and b by XOR distance to target: -1 when a is closer.
+func xorCompare(target, a, b nodeID) int {
+	for i := range target {
+		da, db := a[i]^target[i], b[i]^target[i]
+		if da != db {
+			if da < db {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// commonPrefix is the number of leading bits a and b share (160 when equal).
+func commonPrefix(a, b nodeID) int {
+	for i := range a {
+		if x := a[i] ^ b[i]; x != 0 {
+			return i*8 + bits.LeadingZeros8(x)
+		}
+	}
+	return 160
+}
+
+// normAddr makes one spelling of every address: IPv4-mapped IPv6 addresses
+// become plain IPv4, so one node never appears twice under two names.
+func normAddr(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
+
+// contact is a node we may query: its address and, once known, its id.
+type contact struct {
+	ID    nodeID
+	HasID bool
+	Addr  netip.AddrPort
+}
+
+// rttEstimator keeps a smoothed round trip and its variance (RFC 6298).
+type rttEstimator struct {
+	srtt, rttvar time.Duration
+	samples      int
+}
+
+func (e *rttEstimator) add(rtt time.Duration) {
+	if e.samples == 0 {
+		e.srtt, e.rttvar = rtt, rtt/2
+	} else {
+		d := e.srtt - rtt
+		if d < 0 {
+			d = -d
+		}
+		e.rttvar = (3*e.rttvar + d) / 4
+		e.srtt = (7*e.srtt + rtt) / 8
+	}
+	e.samples++
+}
+
+// Timeouts a lookup applies to one query. A query past its soft timeout no
+// longer holds up the lookup, which moves on to other nodes; it still counts
+// if its answer comes before the hard timeout.
+const (
+	minSoftTimeout     = 10 * time.Millisecond
+	maxSoftTimeout     = 2 * time.Second
+	initialSoftTimeout = 1 * time.Second
+	minHardTimeout     = 250 * time.Millisecond
+	maxHardTimeout     = 5 * time.Second
+)
+
+func (e *rttEstimator) softTimeout() time.Duration {
+	if e.samples == 0 {
+		return initialSoftTimeout
+	}
+	return min(max(e.srtt+4*e.rttvar, minSoftTimeout), maxSoftTimeout)
+}
+
+func hardTimeout(soft time.Duration) time.Duration {
+	return min(max(4*soft, minHardTimeout), maxHardTimeout)
+}
+
+// peer is a node in the routing table.
+type peer struct {
+	contact
+	lastResponse time.Time
+	fails        int // consecutive unanswered queries
+	rtt          rttEstimator
+}
+
+func (p *peer) good(now time.Time) bool {
+	return p.fails == 0 && !p.lastResponse.IsZero() && now.Sub(p.lastResponse) < 15*time.Minute
+}
+
+// bucketSize is Kademlia's k: how many nodes each bucket keeps.
+const bucketSize = 8
+
+// table is the routing table: 160 buckets by shared prefix with our id,
+// indexed by address too. It also keeps the round-trip estimate for nodes it
+// does not know.
+type table struct {
+	mu      sync.Mutex
+	self    nodeID
+	buckets [161][]*peer
+	byAddr  map[netip.AddrPort]*peer
+	global  rttEstimator
+}
+
+func newTable(self nodeID) *table {
+	return &table{self: self, byAddr: make(map[netip.AddrPort]*peer)}
+}
+
+// responded records that id at addr answered a query after rtt (0: it
+// queried us, no round trip measured).
+func (t *table) responded(id nodeID, addr netip.AddrPort, rtt time.Duration) {
+	if id == t.self {
+		return
+	}
+	addr = normAddr(addr)
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if rtt > 0 {
+		t.global.add(rtt)
+	}
+	p := t.byAddr[addr]
+	if p != nil && p.ID != id {
+		// The node at this address restarted with a new id.
+		t.removeLocked(p)
+		p = nil
+	}
+	if p == nil {
+		p = &peer{contact: contact{ID: id, HasID: true, Addr: addr}}
+		if !t.insertLocked(p, now) {
+			return
+		}
+	}
+	p.lastResponse = now
+	p.fails = 0
+	if rtt > 0 {
+		p.rtt.add(rtt)
+	}
+}
+
+// insertLocked adds p to its bucket, replacing a failing or stale node when
+// the bucket is full. It reports whether p was added.
+func (t *table) insertLocked(p *peer, now time.Time) bool {
+	i := commonPrefix(t.self, p.ID)
+	b := t.buckets[i]
+	if len(b) >= bucketSize {
+		worst := -1
+		for j, q := range b {
+			if !q.good(now) && (worst < 0 || q.fails > b[worst].fails) {
+				worst = j
+			}
+		}
+		if worst < 0 {
+			return false
+		}
+		t.removeLocked(b[worst])
+	}
+	t.buckets[i] = append(t.buckets[i], p)
+	t.byAddr[p.Addr] = p
+	return true
+}
+
+func (t *table) removeLocked(p *peer) {
+	i := commonPrefix(t.self, p.ID)
+	t.buckets[i] = slices.DeleteFunc(t.buckets[i], func(q *peer) bool { return q == p })
+	if t.byAddr[p.Addr] == p {
+		delete(t.byAddr, p.Addr)
+	}
+}
+
+// failed records that the node at addr did not answer. A node that never
+// answered, or failed twice in a row, leaves the table.
+func (t *table) failed(addr netip.AddrPort) {
+	addr = normAddr(addr)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.byAddr[addr]
+	if p == nil {
+		return
+	}
+	p.fails++
+	if p.fails >= 2 || p.lastResponse.IsZero() {
+		t.removeLocked(p)
+	}
+}
+
+// remove drops the node at addr, e.g. one that announced itself read-only.
+func (t *table) remove(addr netip.AddrPort) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p := t.byAddr[normAddr(addr)]; p != nil {
+		t.removeLocked(p)
+	}
+}
+
+// softTimeout is the soft timeout for a query to addr: from the node's own
+// round trips when known, else from every node's.
+func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p := t.byAddr[normAddr(addr)]; p != nil && p.rtt.samples > 0 {
+		return p.rtt.softTimeout()
+	}
+	return t.global.softTimeout()
+}
+
+// closest returns up to n good nodes ordered by distance to target.
+func (t *table) closest(target nodeID, n int) []contact {
+	now := time.Now()
+	t.mu.Lock()
+	all := make([]contact, 0, len(t.byAddr))
+	for _, p := range t.byAddr {
+		if p.good(now) {
+			all = append(all, p.contact)
+		}
+	}
+	t.mu.Unlock()
+	slices.SortFunc(all, func(a, b contact) int { return xorCompare(target, a.ID, b.ID) })
+	if len(all) > n {
+		all = all[:n]
+	}
+	return all
+}
+
+// len counts the nodes in the table.
+func (t *table) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byAddr)
+}
+
+// goodCount counts the good nodes in the table.
+func (t *table) goodCount() int {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, p := range t.byAddr {
+		if p.good(now) {
+			n++
+		}
+	}
+	return n
+}
+
+// knows reports whether the node at addr is in the table.
+func (t *table) knows(addr netip.AddrPort) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.byAddr[normAddr(addr)] != nil
+}
+
+// hasRoomFor reports whether a node with id could enter the table: its
+// bucket is not full of good nodes.
+func (t *table) hasRoomFor(id nodeID) bool {
+	if id == t.self {
+		return false
+	}
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buckets[commonPrefix(t.self, id)]
+	if len(b) < bucketSize {
+		return true
+	}
+	for _, p := range b {
+		if !p.good(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// contacts returns every good node, for the state file.
+func (t *table) contacts() []contact {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []contact
+	for _, p := range t.byAddr {
+		if p.good(now) {
+			out = append(out, p.contact)
+		}
+	}
+	return out
+}
