@@ -36,8 +36,9 @@ type putResult struct {
 }
 
 // putAll sends the put built by args to every node that gave a token, in
-// parallel, and counts the answers.
-func (s *Session) putAll(ctx context.Context, nodes []lookupResult, args krpc.MsgArgs) putResult {
+// parallel, and counts the answers. cas, when set, gives the cas for each
+// node: the seq that node held when we read it.
+func (s *Session) putAll(ctx context.Context, nodes []lookupResult, args krpc.MsgArgs, cas func(lookupResult) int64) putResult {
 	var (
 		mu  sync.Mutex
 		res putResult
@@ -49,6 +50,9 @@ func (s *Session) putAll(ctx context.Context, nodes []lookupResult, args krpc.Ms
 		}
 		a := args
 		a.Token = *r.reply.Token
+		if cas != nil {
+			a.Cas = cas(r)
+		}
 		wg.Add(1)
 		go func(c contact) {
 			defer wg.Done()
@@ -89,7 +93,7 @@ func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResu
 	if err != nil {
 		return PutResult{}, s.opErr(ctx, err)
 	}
-	res := s.putAll(ctx, nodes, krpc.MsgArgs{V: string(blob)})
+	res := s.putAll(ctx, nodes, krpc.MsgArgs{V: string(blob)}, nil)
 	if !s.node.readOnly {
 		_ = s.node.store.put(&item{target: nodeID(target), value: string(blob), bv: BencodeBytes(blob)}, 0)
 	}

@@ -79,6 +79,9 @@ func (n *node) close() {
 	}
 	close(n.stopped)
 	n.srv.Close()
+	// The server closes its socket on a goroutine of its own; close it now,
+	// so that the port is free when Stop returns.
+	n.conn.Close()
 }
 
 func (n *node) addr() netip.AddrPort {

@@ -37,7 +37,7 @@ const (
 	maxRandomPort   = 65535
 	portTries       = 32
 	defaultTimeout  = 30 * time.Second
-	maxSyncAttempts = 8
+	maxSyncAttempts = 10
 )
 
 // Options configure a Session. The zero value means "default" for every field.

@@ -195,8 +195,15 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		seq := highest + 1
 		bv := BencodeBytes(sealed)
 		sig := SignMutable(priv, seq, bv)
-		args := krpc.MsgArgs{V: string(sealed), K: pub, Sig: sig, Seq: &seq, Cas: highest}
-		res := s.putAll(ctx, nodes, args)
+		// Each node's cas is the seq it held when we read it: a refusal then
+		// means that node changed since, not that it lagged behind others.
+		args := krpc.MsgArgs{V: string(sealed), K: pub, Sig: sig, Seq: &seq}
+		res := s.putAll(ctx, nodes, args, func(r lookupResult) int64 {
+			if c, ok := verifyCopy(target, r.reply); ok {
+				return c.seq
+			}
+			return 0
+		})
 		if res.conflicts == 0 && res.stored > 0 {
 			out := r.work.Clone()
 			out.ClearDirty()
@@ -212,7 +219,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 			return SyncResult{}, fmt.Errorf("%w: still conflicting after %d attempts (last: %v)", ErrConflict, maxSyncAttempts, res.lastErr)
 		}
 		// Another writer got in first: back off a little, re-read, merge.
-		backoff := time.Duration(rand.IntN(5*(attempt+1))+1) * time.Millisecond
+		backoff := time.Duration(rand.Int64N(int64(min(2*time.Millisecond<<attempt, 100*time.Millisecond))))
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
