@@ -1,0 +1,278 @@
+/* The header's functions, exactly as include/scout.h declares them. Each
+   forwards to a Go export (scoutgo_*, hidden by scout.map) after turning
+   handles into the registry ids they are; the Go side checks everything
+   else. Static strings live here so that no Go memory reaches the caller. */
+#include "shim.h"
+
+#include "_cgo_export.h"
+
+#define H(p) ((uintptr_t)(const void *)(p))
+
+/* --- Versions and status codes ------------------------------------------ */
+
+const char *scout_version(void) { return SCOUT_VERSION; }
+
+unsigned int scout_abi_version(void) { return SCOUT_ABI_VERSION; }
+
+const char *scout_strerror(scout_status status) {
+  switch (status) {
+  case SCOUT_OK: return "ok";
+  case SCOUT_INVALID_ARGUMENT: return "invalid argument";
+  case SCOUT_TOO_LARGE: return "too large";
+  case SCOUT_BUFFER_TOO_SMALL: return "buffer too small";
+  case SCOUT_NOT_FOUND: return "not found";
+  case SCOUT_TIMEOUT: return "timed out";
+  case SCOUT_CANCELLED: return "cancelled";
+  case SCOUT_DECRYPT_FAILED: return "decryption or signature check failed";
+  case SCOUT_WRONG_STATE: return "session in the wrong state";
+  case SCOUT_NETWORK: return "network error";
+  case SCOUT_INTERNAL: return "internal error";
+  case SCOUT_CONFLICT: return "concurrent write conflict";
+  }
+  return "unknown status";
+}
+
+scout_status scout_handle_count(size_t *count) { return (scout_status)scoutgo_handle_count(count); }
+
+/* --- Keys ------------------------------------------------------------------ */
+
+scout_status scout_generate_keypair(uint8_t secret_key[SCOUT_KEY_SIZE], uint8_t public_key[SCOUT_KEY_SIZE]) {
+  return (scout_status)scoutgo_generate_keypair(secret_key, public_key);
+}
+
+scout_status scout_public_key(const uint8_t secret_key[SCOUT_KEY_SIZE], uint8_t public_key[SCOUT_KEY_SIZE]) {
+  return (scout_status)scoutgo_public_key((uint8_t *)secret_key, public_key);
+}
+
+scout_status scout_key_exchange(const uint8_t secret_key[SCOUT_KEY_SIZE],
+                                const uint8_t peer_public_key[SCOUT_KEY_SIZE],
+                                uint8_t shared_secret[SCOUT_KEY_SIZE]) {
+  return (scout_status)scoutgo_key_exchange((uint8_t *)secret_key, (uint8_t *)peer_public_key, shared_secret);
+}
+
+scout_status scout_shared_target(const uint8_t shared_secret[SCOUT_KEY_SIZE], uint8_t target[SCOUT_HASH_SIZE]) {
+  return (scout_status)scoutgo_shared_target((uint8_t *)shared_secret, target);
+}
+
+scout_status scout_shared_signing_key(const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                      uint8_t public_key[SCOUT_KEY_SIZE]) {
+  return (scout_status)scoutgo_shared_signing_key((uint8_t *)shared_secret, public_key);
+}
+
+scout_status scout_mutable_sign(const uint8_t shared_secret[SCOUT_KEY_SIZE], int64_t seq, const uint8_t *bencoded_v,
+                                size_t len, uint8_t signature[SCOUT_SIGNATURE_SIZE]) {
+  return (scout_status)scoutgo_mutable_sign((uint8_t *)shared_secret, seq, (uint8_t *)bencoded_v, len, signature);
+}
+
+scout_status scout_mutable_verify(const uint8_t public_key[SCOUT_KEY_SIZE], int64_t seq, const uint8_t *bencoded_v,
+                                  size_t len, const uint8_t signature[SCOUT_SIGNATURE_SIZE]) {
+  return (scout_status)scoutgo_mutable_verify((uint8_t *)public_key, seq, (uint8_t *)bencoded_v, len,
+                                              (uint8_t *)signature);
+}
+
+/* --- Entry lists ----------------------------------------------------------- */
+
+scout_status scout_entries_new(scout_entries **out) {
+  uintptr_t h = 0;
+  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  scout_status st = (scout_status)scoutgo_entries_new(&h);
+  if (st == SCOUT_OK) *out = (scout_entries *)h;
+  return st;
+}
+
+scout_status scout_entries_clone(const scout_entries *entries, scout_entries **out) {
+  uintptr_t h = 0;
+  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  scout_status st = (scout_status)scoutgo_entries_clone(H(entries), &h);
+  if (st == SCOUT_OK) *out = (scout_entries *)h;
+  return st;
+}
+
+void scout_entries_free(scout_entries *entries) { scoutgo_entries_free(H(entries)); }
+
+scout_status scout_entries_count(const scout_entries *entries, size_t *count) {
+  return (scout_status)scoutgo_entries_count(H(entries), count);
+}
+
+scout_status scout_entries_assign(scout_entries *entries, uint32_t id, const uint8_t *value, size_t len,
+                                  int64_t *seq) {
+  return (scout_status)scoutgo_entries_assign(H(entries), id, (uint8_t *)value, len, seq);
+}
+
+scout_status scout_entries_set(scout_entries *entries, uint32_t id, int64_t seq, const uint8_t *value,
+                               size_t len) {
+  return (scout_status)scoutgo_entries_set(H(entries), id, seq, (uint8_t *)value, len);
+}
+
+scout_status scout_entries_get(const scout_entries *entries, uint32_t id, int64_t *seq, uint8_t *value,
+                               size_t *len) {
+  return (scout_status)scoutgo_entries_get(H(entries), id, seq, value, len);
+}
+
+scout_status scout_entries_at(const scout_entries *entries, size_t index, uint32_t *id, int64_t *seq,
+                              uint8_t *value, size_t *len) {
+  return (scout_status)scoutgo_entries_at(H(entries), index, id, seq, value, len);
+}
+
+scout_status scout_entries_remove(scout_entries *entries, uint32_t id) {
+  return (scout_status)scoutgo_entries_remove(H(entries), id);
+}
+
+scout_status scout_entries_serialize(const scout_entries *entries, uint8_t *buf, size_t *len) {
+  return (scout_status)scoutgo_entries_serialize(H(entries), buf, len);
+}
+
+scout_status scout_entries_parse(const uint8_t *buf, size_t len, scout_entries **out, size_t *consumed) {
+  uintptr_t h = 0;
+  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  scout_status st = (scout_status)scoutgo_entries_parse((uint8_t *)buf, len, &h, consumed);
+  if (st == SCOUT_OK) *out = (scout_entries *)h;
+  return st;
+}
+
+/* --- Sealing --------------------------------------------------------------- */
+
+scout_status scout_seal(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t *plaintext, size_t len, uint8_t *sealed,
+                        size_t *sealed_len) {
+  return (scout_status)scoutgo_seal((uint8_t *)key, NULL, (uint8_t *)plaintext, len, sealed, sealed_len);
+}
+
+scout_status scout_seal_with_nonce(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t nonce[SCOUT_NONCE_SIZE],
+                                   const uint8_t *plaintext, size_t len, uint8_t *sealed, size_t *sealed_len) {
+  if (nonce == NULL) return SCOUT_INVALID_ARGUMENT;
+  return (scout_status)scoutgo_seal((uint8_t *)key, (uint8_t *)nonce, (uint8_t *)plaintext, len, sealed,
+                                    sealed_len);
+}
+
+scout_status scout_open(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t *sealed, size_t len, uint8_t *plaintext,
+                        size_t *plaintext_len) {
+  return (scout_status)scoutgo_open((uint8_t *)key, (uint8_t *)sealed, len, plaintext, plaintext_len);
+}
+
+/* --- Offline message lists ------------------------------------------------- */
+
+scout_status scout_list_push_front(uint8_t head[SCOUT_HASH_SIZE], const uint8_t *msg, size_t len,
+                                   uint8_t token[SCOUT_HASH_SIZE]) {
+  return (scout_status)scoutgo_list_push_front(head, (uint8_t *)msg, len, token);
+}
+
+scout_status scout_message_encode(const uint8_t next[SCOUT_HASH_SIZE], const uint8_t *msg, size_t len,
+                                  uint8_t *blob, size_t *blob_len) {
+  return (scout_status)scoutgo_message_encode((uint8_t *)next, (uint8_t *)msg, len, blob, blob_len);
+}
+
+scout_status scout_message_parse(const uint8_t *blob, size_t len, uint8_t *msg, size_t *msg_len,
+                                 uint8_t next[SCOUT_HASH_SIZE]) {
+  return (scout_status)scoutgo_message_parse((uint8_t *)blob, len, msg, msg_len, next);
+}
+
+scout_status scout_message_hash(const uint8_t *blob, size_t len, uint8_t hash[SCOUT_HASH_SIZE]) {
+  return (scout_status)scoutgo_message_hash((uint8_t *)blob, len, hash);
+}
+
+/* --- Sessions -------------------------------------------------------------- */
+
+scout_status scout_session_options_init(scout_session_options *opts) {
+  if (opts == NULL) return SCOUT_INVALID_ARGUMENT;
+  scout_session_options zero = {0};
+  *opts = zero;
+  opts->size = sizeof *opts;
+  return SCOUT_OK;
+}
+
+scout_status scout_session_new(const scout_session_options *opts, scout_session **out) {
+  uintptr_t h = 0;
+  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  scout_status st = (scout_status)scoutgo_session_new((scout_session_options *)opts, &h);
+  if (st == SCOUT_OK) *out = (scout_session *)h;
+  return st;
+}
+
+scout_status scout_session_start(scout_session *session) { return (scout_status)scoutgo_session_start(H(session)); }
+
+scout_status scout_session_stop(scout_session *session) { return (scout_status)scoutgo_session_stop(H(session)); }
+
+void scout_session_free(scout_session *session) { scoutgo_session_free(H(session)); }
+
+scout_status scout_session_addr(const scout_session *session, char *buf, size_t *len) {
+  return (scout_status)scoutgo_session_addr(H(session), buf, len);
+}
+
+scout_status scout_session_port(const scout_session *session, uint16_t *port) {
+  return (scout_status)scoutgo_session_port(H(session), port);
+}
+
+scout_status scout_synchronize(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                               scout_entries *entries, scout_entry_updated_fn entry_updated,
+                               scout_finalize_fn finalize, scout_sync_finished_fn finished, void *user) {
+  return (scout_status)scoutgo_synchronize(H(session), (uint8_t *)shared_secret, H(entries), entry_updated,
+                                           finalize, finished, H(user));
+}
+
+scout_status scout_put(scout_session *session, const uint8_t token[SCOUT_HASH_SIZE], const uint8_t *msg, size_t len,
+                       scout_put_finished_fn finished, void *user) {
+  return (scout_status)scoutgo_put(H(session), (uint8_t *)token, (uint8_t *)msg, len, finished, H(user));
+}
+
+scout_status scout_get(scout_session *session, const uint8_t hash[SCOUT_HASH_SIZE], scout_get_received_fn received,
+                       void *user) {
+  return (scout_status)scoutgo_get(H(session), (uint8_t *)hash, received, H(user));
+}
+
+scout_status scout_get_list(scout_session *session, const uint8_t head[SCOUT_HASH_SIZE], size_t max,
+                            scout_list_message_fn message, scout_list_finished_fn finished, void *user) {
+  return (scout_status)scoutgo_get_list(H(session), (uint8_t *)head, max, message, finished, H(user));
+}
+
+/* --- Loopback swarm -------------------------------------------------------- */
+
+scout_status scout_swarm_start(uint32_t nodes, uint16_t port, scout_swarm **out) {
+  uintptr_t h = 0;
+  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  scout_status st = (scout_status)scoutgo_swarm_start(nodes, port, &h);
+  if (st == SCOUT_OK) *out = (scout_swarm *)h;
+  return st;
+}
+
+scout_status scout_swarm_bootstrap(const scout_swarm *swarm, char *buf, size_t *len) {
+  return (scout_status)scoutgo_swarm_bootstrap(H(swarm), buf, len);
+}
+
+void scout_swarm_free(scout_swarm *swarm) { scoutgo_swarm_free(H(swarm)); }
+
+/* --- Trampolines: Go calls the caller's callbacks through these ----------- */
+
+void scout_call_log(scout_log_fn fn, uintptr_t user, int level, const char *msg) { fn((void *)user, level, msg); }
+
+void scout_call_entry_updated(scout_entry_updated_fn fn, uintptr_t user, uint32_t id, int64_t seq,
+                              const uint8_t *value, size_t len) {
+  fn((void *)user, id, seq, value, len);
+}
+
+void scout_call_finalize(scout_finalize_fn fn, uintptr_t user, uintptr_t entries) {
+  fn((void *)user, (scout_entries *)entries);
+}
+
+void scout_call_sync_finished(scout_sync_finished_fn fn, uintptr_t user, int status, int64_t seq, uint32_t stored,
+                              uint32_t failed) {
+  fn((void *)user, (scout_status)status, seq, stored, failed);
+}
+
+void scout_call_put_finished(scout_put_finished_fn fn, uintptr_t user, int status, const uint8_t *hash,
+                             uint32_t stored) {
+  fn((void *)user, (scout_status)status, hash, stored);
+}
+
+void scout_call_get_received(scout_get_received_fn fn, uintptr_t user, int status, const uint8_t *msg, size_t len,
+                             const uint8_t *next) {
+  fn((void *)user, (scout_status)status, msg, len, next);
+}
+
+void scout_call_list_message(scout_list_message_fn fn, uintptr_t user, const uint8_t *hash, const uint8_t *msg,
+                             size_t len, const uint8_t *next) {
+  fn((void *)user, hash, msg, len, next);
+}
+
+void scout_call_list_finished(scout_list_finished_fn fn, uintptr_t user, int status, size_t count) {
+  fn((void *)user, (scout_status)status, count);
+}

@@ -1,0 +1,26 @@
+/* Declarations shared by shim.c and the Go files of package capi: the C
+   trampolines that call the caller's callbacks. The header's own functions
+   are defined in shim.c and forward to the Go exports in _cgo_export.h. */
+#ifndef SCOUT_CAPI_SHIM_H
+#define SCOUT_CAPI_SHIM_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "scout.h"
+
+void scout_call_log(scout_log_fn fn, uintptr_t user, int level, const char *msg);
+void scout_call_entry_updated(scout_entry_updated_fn fn, uintptr_t user, uint32_t id, int64_t seq,
+                              const uint8_t *value, size_t len);
+void scout_call_finalize(scout_finalize_fn fn, uintptr_t user, uintptr_t entries);
+void scout_call_sync_finished(scout_sync_finished_fn fn, uintptr_t user, int status, int64_t seq,
+                              uint32_t stored, uint32_t failed);
+void scout_call_put_finished(scout_put_finished_fn fn, uintptr_t user, int status, const uint8_t *hash,
+                             uint32_t stored);
+void scout_call_get_received(scout_get_received_fn fn, uintptr_t user, int status, const uint8_t *msg,
+                             size_t len, const uint8_t *next);
+void scout_call_list_message(scout_list_message_fn fn, uintptr_t user, const uint8_t *hash, const uint8_t *msg,
+                             size_t len, const uint8_t *next);
+void scout_call_list_finished(scout_list_finished_fn fn, uintptr_t user, int status, size_t count);
+
+#endif

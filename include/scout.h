@@ -1,0 +1,848 @@
+/*
+** scout.h: the C interface of Scout, a Go re-implementation of libscout.
+**
+** Scout keeps two kinds of data in the BitTorrent mainline DHT (BEP 44):
+**
+**   - an entry list shared by two peers: a small list of (id, seq, value)
+**     entries, sealed with the peers' X25519 shared secret and stored as a
+**     mutable item signed with a key derived from that secret; both peers
+**     read it, merge it with their own and write it back
+**     (scout_synchronize);
+**   - offline messages: immutable items chained into a list, newest first,
+**     each carrying the hash of the one before (scout_list_push_front,
+**     scout_put, scout_get, scout_get_list).
+**
+** The library is written in Go and built as a C shared library,
+** libscout.so.<SCOUT_ABI_VERSION>. Everything below is plain C99 and
+** compiles as C++.
+**
+** ------------------------------------------------------------------------
+** ERRORS
+**
+** Every function that can fail returns a scout_status: SCOUT_OK (0) on
+** success, another value otherwise. The values are frozen; new ones are only
+** appended, so treat an unknown value like SCOUT_INTERNAL. scout_strerror()
+** gives a static description. There is no "last error" state: the status is
+** the whole report. A Go panic inside the library is recovered and reported
+** as SCOUT_INTERNAL; it never unwinds into your code.
+**
+** When a function fails, its output parameters are left unchanged unless its
+** documentation says otherwise (SCOUT_BUFFER_TOO_SMALL writes the size
+** needed).
+**
+** ------------------------------------------------------------------------
+** OWNERSHIP AND BUFFERS
+**
+** - The caller owns every buffer it passes in. The library copies what it
+**   keeps before the call returns and never keeps a pointer to caller
+**   memory, with two exceptions the caller chooses: the `void *user` values
+**   and the callback function pointers, which are kept and passed back
+**   untouched.
+** - The library hands out no heap memory: nothing it returns needs freeing,
+**   except the handles, which have their own _free function. Strings it
+**   returns (scout_strerror, scout_version) are static.
+** - Fixed-size inputs and outputs are arrays of the SCOUT_*_SIZE below.
+**   Variable-size outputs are a buffer and a `size_t *len`: on entry *len
+**   is the buffer's capacity, on return the number of bytes written. If the
+**   capacity is too small the function returns SCOUT_BUFFER_TOO_SMALL,
+**   writes nothing to the buffer and sets *len to the size needed, so the
+**   call can be repeated. A NULL buffer with *len == 0 is a valid way to ask
+**   for the size. The SCOUT_MAX_* constants bound every such output.
+** - Pointers passed to a callback (values, messages, hashes) are valid only
+**   for the duration of that call: copy what you keep.
+**
+** ------------------------------------------------------------------------
+** HANDLES
+**
+** scout_entries, scout_session and scout_swarm are opaque handles. Their
+** values are identifiers in a registry inside the library, never pointers
+** to memory, and an identifier is never reused within a process. A NULL,
+** freed, stale or wrong-kind handle makes a function return
+** SCOUT_INVALID_ARGUMENT; it never crashes. The _free functions accept NULL
+** and already freed handles and then do nothing. Handles are 64-bit
+** identifiers: this library supports 64-bit platforms only.
+**
+** ------------------------------------------------------------------------
+** THREADS AND CALLBACKS
+**
+** - Every function may be called from any thread. Every handle is
+**   thread-safe: calls on one handle from several threads are serialized
+**   inside the library.
+** - Network operations (scout_synchronize, scout_put, scout_get,
+**   scout_get_list) are asynchronous. An operation that fails to start
+**   returns an error status and never calls any of its callbacks. One that
+**   starts returns SCOUT_OK and later calls its completion callback exactly
+**   once: with SCOUT_OK, with an error, or with SCOUT_CANCELLED when the
+**   session is stopped or freed first. The completion callback is never
+**   called from inside the call that started the operation.
+** - Callbacks (including the log callback) run on a thread owned by the
+**   library: one dispatcher thread per session, so the callbacks of one
+**   session never run concurrently with each other and always run in the
+**   order the library produced them. A callback that takes long delays the
+**   session's other callbacks, not the network.
+** - A callback may call any scout function, including starting new
+**   operations, scout_session_stop and scout_session_free on its own
+**   session (see scout_session_free for what that does). It must not
+**   unwind (C++ exception, longjmp) out of the callback.
+** - No callback of a session runs after scout_session_free returns.
+** - Every callback gets the `void *user` given when the operation started,
+**   as its first argument.
+**
+** ------------------------------------------------------------------------
+** WHAT A HOST MUST KNOW ABOUT THE GO RUNTIME
+**
+** Loading libscout starts a Go runtime in the process (a few threads, a
+** garbage-collected heap of its own, independent of malloc).
+**
+** - Never dlclose() the library: a Go runtime cannot be unloaded. Load it
+**   once and keep it for the life of the process.
+** - After fork(), the child must not call into the library (the Go
+**   runtime's threads do not survive a fork); exec() is fine. Fork before
+**   loading the library, or exec right away.
+** - The Go runtime installs signal handlers for synchronous signals
+**   (SIGSEGV, SIGBUS, SIGFPE) and for SIGPROF and SIGURG (preemption), and
+**   forwards signals raised outside Go code to handlers that were installed
+**   before the library was loaded. A host that installs its own handlers
+**   after loading must use SA_ONSTACK and should chain to the previous
+**   handler. Expect EINTR from slow system calls on any thread now and then
+**   (SIGURG); retry them.
+** - Memory checkers (valgrind, sanitizers) see the Go runtime's own memory
+**   management; the project ships a valgrind suppression file for it.
+**
+** ------------------------------------------------------------------------
+** VERSIONS
+**
+** SCOUT_ABI_VERSION is the number in the library's soname; it changes only
+** when the binary interface breaks. Bindings compare scout_abi_version()
+** with the number they were written for and refuse a mismatch.
+*/
+#ifndef SCOUT_H
+#define SCOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SCOUT_API __attribute__((visibility("default")))
+#else
+#define SCOUT_API
+#endif
+
+/* ======================================================================
+** Versions and sizes
+*/
+
+/** The binary interface this header describes: libscout.so.1. */
+#define SCOUT_ABI_VERSION 1
+/** The library release this header comes with. */
+#define SCOUT_VERSION "0.1.0"
+
+#define SCOUT_KEY_SIZE 32            /* X25519 secret, public or shared key */
+#define SCOUT_HASH_SIZE 20           /* SHA-1: a DHT target, list head or token */
+#define SCOUT_NONCE_SIZE 24          /* XSalsa20 nonce in front of a sealed value */
+#define SCOUT_SEAL_OVERHEAD 40       /* nonce + Poly1305 MAC */
+#define SCOUT_SIGNATURE_SIZE 64      /* ed25519 signature */
+#define SCOUT_MAX_VALUE_SIZE 255     /* bytes in one entry's value */
+#define SCOUT_MAX_ENTRIES 255        /* entries in one list */
+#define SCOUT_ENTRIES_HEADER_SIZE 2  /* u8 count, u8 offset */
+#define SCOUT_ENTRY_HEADER_SIZE 16   /* i64 seq, u32 id, 2 reserved, u8 length, u8 offset */
+/** The largest serialized entry list (255 entries of 255 bytes). Only lists
+    of at most SCOUT_MAX_PLAINTEXT bytes can be synchronized. */
+#define SCOUT_MAX_ENTRIES_SIZE \
+  (SCOUT_ENTRIES_HEADER_SIZE + SCOUT_MAX_ENTRIES * (SCOUT_ENTRY_HEADER_SIZE + SCOUT_MAX_VALUE_SIZE))
+#define SCOUT_MAX_PLAINTEXT 956      /* largest sealable plaintext: 956 + 40 = 996 */
+#define SCOUT_MAX_SEALED_SIZE 996    /* "996:" + 996 bytes = BEP 44's 1000 */
+#define SCOUT_MIN_SEALED_SIZE 41     /* shorter sealed values never open */
+#define SCOUT_MESSAGE_HEADER_SIZE 23 /* next hash (20), u16 length, u8 offset */
+#define SCOUT_MAX_MESSAGE_SIZE 973   /* largest offline message */
+#define SCOUT_MAX_BLOB_SIZE 996      /* largest message blob: 23 + 973 */
+/** A buffer this large holds any address string the library returns,
+    with its terminating NUL. */
+#define SCOUT_ADDR_STRLEN 64
+
+/**
+** Returns the library's version string, e.g. "0.1.0". Static; never NULL.
+** Thread: any.
+*/
+SCOUT_API const char *scout_version(void);
+
+/**
+** Returns the library's binary interface version (the SCOUT_ABI_VERSION it
+** was built with). Compare it with SCOUT_ABI_VERSION to detect a header and
+** library mismatch.
+** Thread: any.
+*/
+SCOUT_API unsigned int scout_abi_version(void);
+
+/* ======================================================================
+** Status codes
+*/
+
+/** What a function or an operation ended with. Values are frozen; new ones
+    are appended. */
+typedef enum scout_status {
+  SCOUT_OK = 0,
+  /** A NULL pointer, a wrong size, malformed bytes, a low-order public key,
+      or a NULL, freed, stale or wrong-kind handle. */
+  SCOUT_INVALID_ARGUMENT = 1,
+  /** A value, list or message exceeds a wire-format limit. */
+  SCOUT_TOO_LARGE = 2,
+  /** An output buffer is too small; *len holds the size needed. */
+  SCOUT_BUFFER_TOO_SMALL = 3,
+  /** No such entry, index, or DHT item. */
+  SCOUT_NOT_FOUND = 4,
+  /** The operation's deadline passed (scout_session_options.timeout_ms). */
+  SCOUT_TIMEOUT = 5,
+  /** The operation was cancelled by scout_session_stop or _free. */
+  SCOUT_CANCELLED = 6,
+  /** A sealed value or a signature failed to authenticate: tampered,
+      truncated, or made with another key. */
+  SCOUT_DECRYPT_FAILED = 7,
+  /** The session is not running (not started yet, or stopped), or was
+      already started. */
+  SCOUT_WRONG_STATE = 8,
+  /** The network refused the operation: no socket, no reachable node,
+      every store refused. */
+  SCOUT_NETWORK = 9,
+  /** A bug inside the library (including a recovered Go panic). */
+  SCOUT_INTERNAL = 10,
+  /** Concurrent writers of the same entry list kept replacing each other's
+      write and the retries ran out. Synchronizing again usually works. */
+  SCOUT_CONFLICT = 11
+} scout_status;
+
+/**
+** Returns a static, English, one-line description of status, e.g.
+** "buffer too small". Unknown values give "unknown status". Never NULL.
+** Thread: any.
+*/
+SCOUT_API const char *scout_strerror(scout_status status);
+
+/**
+** Reports how many handles (entry lists, sessions, swarms) are alive in the
+** process. For tests: a binding can check that it frees what it creates.
+** Errors: SCOUT_INVALID_ARGUMENT if count is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_handle_count(size_t *count);
+
+/* ======================================================================
+** Keys
+**
+** X25519 key pairs. Two peers that exchange public keys compute the same
+** 32-byte shared secret, which identifies, seals and signs their entry list.
+*/
+
+/**
+** Generates a new X25519 key pair from the system's random source.
+** Ownership: writes SCOUT_KEY_SIZE bytes to each of secret_key, public_key.
+** Errors: SCOUT_INVALID_ARGUMENT if a pointer is NULL; SCOUT_INTERNAL if
+** the random source fails.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_generate_keypair(uint8_t secret_key[SCOUT_KEY_SIZE],
+                                              uint8_t public_key[SCOUT_KEY_SIZE]);
+
+/**
+** Computes the public key of secret_key: X25519(secret_key, 9). The secret
+** key is clamped internally, so any 32 bytes are a valid secret key.
+** Ownership: reads and writes SCOUT_KEY_SIZE bytes; the two may overlap.
+** Errors: SCOUT_INVALID_ARGUMENT if a pointer is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_public_key(const uint8_t secret_key[SCOUT_KEY_SIZE],
+                                        uint8_t public_key[SCOUT_KEY_SIZE]);
+
+/**
+** Computes the secret shared by secret_key's owner and peer_public_key's
+** owner: the raw X25519 output, the same on both sides. Bit 255 of the
+** public key is ignored.
+** Ownership: reads and writes SCOUT_KEY_SIZE bytes each.
+** Errors: SCOUT_INVALID_ARGUMENT if a pointer is NULL or peer_public_key is
+** of low order (the result would be all zero; the original accepted it).
+** Thread: any.
+*/
+SCOUT_API scout_status scout_key_exchange(const uint8_t secret_key[SCOUT_KEY_SIZE],
+                                          const uint8_t peer_public_key[SCOUT_KEY_SIZE],
+                                          uint8_t shared_secret[SCOUT_KEY_SIZE]);
+
+/**
+** Computes the DHT target of the entry list two peers share:
+** SHA1(ed25519 public key seeded by shared_secret), the BEP 44 mutable
+** target (no salt).
+** Errors: SCOUT_INVALID_ARGUMENT if a pointer is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_shared_target(const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                           uint8_t target[SCOUT_HASH_SIZE]);
+
+/**
+** Computes the ed25519 public key that signs the pair's mutable item: the
+** key whose 32-byte seed is shared_secret (BEP 44's "k").
+** Errors: SCOUT_INVALID_ARGUMENT if a pointer is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_shared_signing_key(const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                                uint8_t public_key[SCOUT_KEY_SIZE]);
+
+/**
+** Signs a BEP 44 mutable item (no salt) with the key seeded by
+** shared_secret: ed25519 over "3:seqi<seq>e1:v" followed by bencoded_v.
+** bencoded_v is the bencoded value ("<len>:" followed by the sealed list),
+** exactly as stored in the DHT; it is signed as given, not checked.
+** Ownership: reads len bytes of bencoded_v (may be NULL if len is 0);
+** writes SCOUT_SIGNATURE_SIZE bytes to signature.
+** Errors: SCOUT_INVALID_ARGUMENT if a pointer is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_mutable_sign(const uint8_t shared_secret[SCOUT_KEY_SIZE], int64_t seq,
+                                          const uint8_t *bencoded_v, size_t len,
+                                          uint8_t signature[SCOUT_SIGNATURE_SIZE]);
+
+/**
+** Verifies a BEP 44 mutable item's signature made as scout_mutable_sign
+** makes it, with the ed25519 public key public_key.
+** Returns SCOUT_OK if the signature is valid, SCOUT_DECRYPT_FAILED if not.
+** Errors: SCOUT_INVALID_ARGUMENT if a pointer is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_mutable_verify(const uint8_t public_key[SCOUT_KEY_SIZE], int64_t seq,
+                                            const uint8_t *bencoded_v, size_t len,
+                                            const uint8_t signature[SCOUT_SIGNATURE_SIZE]);
+
+/* ======================================================================
+** Entry lists
+**
+** An entry list is an ordered list of entries with unique 32-bit ids; each
+** entry has a 64-bit sequence number and a value of at most
+** SCOUT_MAX_VALUE_SIZE bytes. When two lists are merged, the entry with
+** the higher seq wins. The list keeps insertion order (the wire format does
+** not sort).
+*/
+
+/** An entry list. Opaque handle; see HANDLES above. */
+typedef struct scout_entries scout_entries;
+
+/**
+** Creates an empty entry list.
+** Ownership: *out receives a handle that the caller frees with
+** scout_entries_free.
+** Errors: SCOUT_INVALID_ARGUMENT if out is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_new(scout_entries **out);
+
+/**
+** Creates a copy of entries, sharing nothing with it.
+** Ownership: *out receives a new handle that the caller frees.
+** Errors: SCOUT_INVALID_ARGUMENT if out is NULL or entries is not a live
+** handle.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_clone(const scout_entries *entries, scout_entries **out);
+
+/**
+** Frees an entry list. NULL and already freed handles are ignored.
+** Thread: any; the handle must not be in use by another thread's call
+** (such a call may then fail with SCOUT_INVALID_ARGUMENT, harmlessly).
+*/
+SCOUT_API void scout_entries_free(scout_entries *entries);
+
+/**
+** Reports how many entries the list holds.
+** Errors: SCOUT_INVALID_ARGUMENT for a NULL count or a bad handle.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_count(const scout_entries *entries, size_t *count);
+
+/**
+** Adds an entry with this id and value, or updates the existing one's
+** value; either way the entry's seq is incremented (a new entry gets seq 1)
+** and it is marked changed, so the next scout_synchronize publishes it.
+** Ownership: copies len bytes of value (which may be NULL if len is 0);
+** writes the new seq to *seq unless seq is NULL.
+** Errors: SCOUT_INVALID_ARGUMENT (bad handle, NULL value with len > 0),
+** SCOUT_TOO_LARGE (len > SCOUT_MAX_VALUE_SIZE, or a new id in a list of
+** SCOUT_MAX_ENTRIES).
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_assign(scout_entries *entries, uint32_t id, const uint8_t *value,
+                                            size_t len, int64_t *seq);
+
+/**
+** Adds or replaces the entry with this id, with exactly this seq and value,
+** as received from elsewhere (it is not marked changed).
+** Ownership: copies len bytes of value (may be NULL if len is 0).
+** Errors: as scout_entries_assign.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_set(scout_entries *entries, uint32_t id, int64_t seq,
+                                         const uint8_t *value, size_t len);
+
+/**
+** Looks up the entry with this id.
+** Ownership: writes its seq to *seq unless seq is NULL, and its value to
+** value / *len (see OWNERSHIP AND BUFFERS); value and len may both be NULL
+** to skip the value. SCOUT_MAX_VALUE_SIZE bytes always suffice.
+** Errors: SCOUT_NOT_FOUND if no entry has this id; SCOUT_BUFFER_TOO_SMALL
+** (*len set to the value's size, nothing else written);
+** SCOUT_INVALID_ARGUMENT for a bad handle or a NULL len with a buffer.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_get(const scout_entries *entries, uint32_t id, int64_t *seq,
+                                         uint8_t *value, size_t *len);
+
+/**
+** Reads the entry at position index (0-based, in list order), to iterate.
+** Ownership: as scout_entries_get, plus its id to *id unless id is NULL.
+** Errors: SCOUT_NOT_FOUND if index >= count; otherwise as scout_entries_get.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_at(const scout_entries *entries, size_t index, uint32_t *id,
+                                        int64_t *seq, uint8_t *value, size_t *len);
+
+/**
+** Removes the entry with this id; the others keep their order.
+** Errors: SCOUT_NOT_FOUND if no entry has this id; SCOUT_INVALID_ARGUMENT
+** for a bad handle.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_remove(scout_entries *entries, uint32_t id);
+
+/**
+** Serializes the list in the wire format (the plaintext that is sealed):
+** u8 count, u8 offset (0), then each entry.
+** Ownership: writes to buf / *len (see OWNERSHIP AND BUFFERS);
+** SCOUT_MAX_ENTRIES_SIZE bytes always suffice.
+** Errors: SCOUT_BUFFER_TOO_SMALL (*len set to the size needed);
+** SCOUT_INVALID_ARGUMENT for a bad handle or a NULL len.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_serialize(const scout_entries *entries, uint8_t *buf, size_t *len);
+
+/**
+** Parses a list in the wire format. Offsets and reserved bytes are
+** honoured as the format says; bytes after the last entry are ignored and
+** their start is reported in *consumed. Should an id appear twice, the
+** entry with the higher seq is kept.
+** Ownership: copies from buf (may be NULL if len is 0). On success *out
+** receives a new handle that the caller frees; *consumed (unless NULL)
+** receives the number of bytes read.
+** Errors: SCOUT_INVALID_ARGUMENT for truncated or inconsistent input (no
+** handle is created) or a NULL out.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_entries_parse(const uint8_t *buf, size_t len, scout_entries **out,
+                                           size_t *consumed);
+
+/* ======================================================================
+** Sealing
+**
+** An entry list is stored sealed: nonce (24) || Poly1305 MAC (16) ||
+** XSalsa20 ciphertext, NaCl's crypto_secretbox_easy with the nonce in
+** front, keyed with the pair's shared secret. scout_synchronize does this
+** itself; these functions are for tests, vectors and tools.
+*/
+
+/**
+** Seals plaintext with key under a random nonce.
+** Ownership: reads len bytes of plaintext (may be NULL if len is 0); writes
+** len + SCOUT_SEAL_OVERHEAD bytes to sealed / *sealed_len. The buffers may
+** overlap.
+** Errors: SCOUT_TOO_LARGE if len > SCOUT_MAX_PLAINTEXT;
+** SCOUT_BUFFER_TOO_SMALL; SCOUT_INVALID_ARGUMENT for NULL pointers.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_seal(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t *plaintext, size_t len,
+                                  uint8_t *sealed, size_t *sealed_len);
+
+/**
+** Seals with a nonce the caller chooses, for tests and vectors. Never use
+** a nonce twice with the same key. Otherwise as scout_seal.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_seal_with_nonce(const uint8_t key[SCOUT_KEY_SIZE],
+                                             const uint8_t nonce[SCOUT_NONCE_SIZE], const uint8_t *plaintext,
+                                             size_t len, uint8_t *sealed, size_t *sealed_len);
+
+/**
+** Checks and decrypts a sealed value.
+** Ownership: reads len bytes of sealed; writes len - SCOUT_SEAL_OVERHEAD
+** bytes to plaintext / *plaintext_len. The buffers may overlap.
+** Errors: SCOUT_DECRYPT_FAILED if sealed is shorter than
+** SCOUT_MIN_SEALED_SIZE or fails to authenticate (as the original, a seal
+** of an empty plaintext is refused); SCOUT_BUFFER_TOO_SMALL;
+** SCOUT_INVALID_ARGUMENT for NULL pointers.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_open(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t *sealed, size_t len,
+                                  uint8_t *plaintext, size_t *plaintext_len);
+
+/* ======================================================================
+** Offline message lists
+**
+** A message is stored as an immutable item whose value is a blob:
+** next hash (20) || u16 length || u8 offset || [offset bytes] || message.
+** Its DHT target is SHA1("<blob length>:" || blob). A list's head is the
+** target of its newest message; each message's next hash (its token) is the
+** head before it was pushed, and 20 zero bytes end the list.
+*/
+
+/**
+** Makes msg the newest message of the list whose head is *head: writes the
+** token to store with the message (the old head) to token, and moves head
+** to the new message's target. Then store the message with
+** scout_put(session, token, msg, len, ...): it will be found at the new
+** head. Start a new list with a head of 20 zero bytes.
+** Ownership: reads len bytes of msg (may be NULL if len is 0); head is read
+** and written; writes SCOUT_HASH_SIZE bytes to token. head and token may
+** be the same buffer only if you do not need the token.
+** Errors: SCOUT_TOO_LARGE if len > SCOUT_MAX_MESSAGE_SIZE (head unchanged);
+** SCOUT_INVALID_ARGUMENT for NULL pointers.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_list_push_front(uint8_t head[SCOUT_HASH_SIZE], const uint8_t *msg, size_t len,
+                                             uint8_t token[SCOUT_HASH_SIZE]);
+
+/**
+** Encodes a message blob: next || u16 length || u8 offset (0) || msg.
+** Ownership: writes len + SCOUT_MESSAGE_HEADER_SIZE bytes to blob /
+** *blob_len.
+** Errors: SCOUT_TOO_LARGE if len > SCOUT_MAX_MESSAGE_SIZE;
+** SCOUT_BUFFER_TOO_SMALL; SCOUT_INVALID_ARGUMENT for NULL pointers.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_message_encode(const uint8_t next[SCOUT_HASH_SIZE], const uint8_t *msg,
+                                            size_t len, uint8_t *blob, size_t *blob_len);
+
+/**
+** Parses a message blob; bytes after the message are ignored.
+** Ownership: writes the message to msg / *msg_len (SCOUT_MAX_BLOB_SIZE
+** bytes always suffice) and the next hash to next.
+** Errors: SCOUT_INVALID_ARGUMENT if the header or message runs past the
+** end, or for NULL pointers; SCOUT_BUFFER_TOO_SMALL (*msg_len set to the
+** size needed, next not written).
+** Thread: any.
+*/
+SCOUT_API scout_status scout_message_parse(const uint8_t *blob, size_t len, uint8_t *msg, size_t *msg_len,
+                                           uint8_t next[SCOUT_HASH_SIZE]);
+
+/**
+** Computes a blob's DHT target: SHA1("<len>:" || blob).
+** Errors: SCOUT_INVALID_ARGUMENT for NULL pointers.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_message_hash(const uint8_t *blob, size_t len, uint8_t hash[SCOUT_HASH_SIZE]);
+
+/* ======================================================================
+** Sessions
+**
+** A session is a DHT node running in the background. Create it with
+** scout_session_new, start it, run operations, stop it, free it.
+*/
+
+/** A DHT node. Opaque handle; see HANDLES above. */
+typedef struct scout_session scout_session;
+
+/** Log levels, the numbers of Go's log/slog. */
+#define SCOUT_LOG_DEBUG (-4)
+#define SCOUT_LOG_INFO 0
+#define SCOUT_LOG_WARN 4
+#define SCOUT_LOG_ERROR 8
+
+/**
+** Receives one diagnostic line. level is one of SCOUT_LOG_*; message is a
+** NUL-terminated line without a trailing newline, valid during the call.
+** Runs on the session's dispatcher thread, like the other callbacks; lines
+** produced faster than the callback consumes them may be dropped.
+*/
+typedef void (*scout_log_fn)(void *user, int level, const char *message);
+
+/**
+** How to run a session. Initialize with scout_session_options_init, then
+** set the fields you need: zero or NULL means "default" everywhere. Fields
+** are only ever appended; `size` tells the library which ones you know.
+** The library copies everything it needs during scout_session_new.
+*/
+typedef struct scout_session_options {
+  /** sizeof(scout_session_options), as set by scout_session_options_init. */
+  size_t size;
+  /** UDP address to bind, "host:port". NULL or "": all IPv4 interfaces on
+      a random port in the original's range. Port 0: the system chooses. */
+  const char *listen_addr;
+  /** Comma-separated "host:port" nodes to join the DHT through. NULL: the
+      public mainline routers. "": none (only the state file's nodes).
+      Tests and local swarms pass scout_swarm_bootstrap's address. */
+  const char *bootstrap;
+  /** File keeping the node id and good nodes between runs. NULL or "":
+      none. */
+  const char *state_file;
+  /** Deadline of each operation, in milliseconds. 0: 30000. */
+  uint32_t timeout_ms;
+  /** Nonzero: announce the node as read-only (BEP 43): it asks but never
+      answers, so a short-lived node is not routed through. */
+  int read_only;
+  /** Receives diagnostics. NULL: nothing is logged. */
+  scout_log_fn log;
+  /** Passed to log as its first argument. */
+  void *log_user;
+  /** The least severe level passed to log; 0 is SCOUT_LOG_INFO. */
+  int log_level;
+} scout_session_options;
+
+/**
+** Sets opts->size and every other field to zero: all defaults.
+** Errors: SCOUT_INVALID_ARGUMENT if opts is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_options_init(scout_session_options *opts);
+
+/**
+** Creates a session, not yet started. opts may be NULL for all defaults
+** (which joins the public DHT when started).
+** Ownership: copies the options' strings; keeps log and log_user. *out
+** receives a handle that the caller frees with scout_session_free.
+** Errors: SCOUT_INVALID_ARGUMENT for a NULL out, an opts->size smaller
+** than this header's first release or with unknown nonzero fields beyond
+** this library's, or unusable options (e.g. a malformed address).
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_new(const scout_session_options *opts, scout_session **out);
+
+/**
+** Binds the socket, loads the state file and joins the DHT through the
+** bootstrap nodes. Blocks until the node is running.
+** Errors: SCOUT_WRONG_STATE if the session was already started or stopped
+** (a session runs once); SCOUT_NETWORK if the socket cannot be bound or
+** the bootstrap fails; SCOUT_CANCELLED if the session is freed meanwhile;
+** SCOUT_INVALID_ARGUMENT for a bad handle.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_start(scout_session *session);
+
+/**
+** Stops the node: every operation in flight ends with SCOUT_CANCELLED
+** (delivered to its callback on the dispatcher thread, after this call
+** returns), the state file is saved, the socket closed. New operations
+** fail with SCOUT_WRONG_STATE. Stopping a stopped session does nothing.
+** Called from one of this session's callbacks, it returns at once and the
+** node finishes stopping in the background.
+** Errors: SCOUT_WRONG_STATE if the session was never started;
+** SCOUT_INVALID_ARGUMENT for a bad handle; an error from saving the state
+** (the session is stopped regardless).
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_stop(scout_session *session);
+
+/**
+** Stops the session if it runs and frees it. Every operation still pending
+** gets its completion callback with SCOUT_CANCELLED before this function
+** returns, and no callback of the session runs after it returns: it waits
+** for a callback running on the dispatcher thread to finish. NULL and
+** already freed handles are ignored.
+** Called from one of this session's own callbacks, it delivers the pending
+** completions right there (nested in the running callback), returns, and
+** the node finishes stopping in the background.
+** Thread: any. Do not call it from a callback of another session that is
+** itself being freed from this session's callback (that waits in a cycle).
+*/
+SCOUT_API void scout_session_free(scout_session *session);
+
+/**
+** Writes the address the session's socket is bound to, as a NUL-terminated
+** "ip:port" string ("[ip]:port" for IPv6), to buf / *len; *len counts the
+** NUL. SCOUT_ADDR_STRLEN bytes always suffice.
+** Errors: SCOUT_WRONG_STATE if the session has not been started;
+** SCOUT_BUFFER_TOO_SMALL; SCOUT_INVALID_ARGUMENT for a bad handle or NULL
+** len.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_addr(const scout_session *session, char *buf, size_t *len);
+
+/**
+** Writes the UDP port the session's socket is bound to.
+** Errors: as scout_session_addr.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_port(const scout_session *session, uint16_t *port);
+
+/* ----------------------------------------------------------------------
+** Synchronizing an entry list
+*/
+
+/**
+** Called once for each entry read from the DHT that is new or newer than
+** the local one, after merging and before finalize. value is valid during
+** the call.
+*/
+typedef void (*scout_entry_updated_fn)(void *user, uint32_t id, int64_t seq, const uint8_t *value,
+                                       size_t len);
+
+/**
+** Called once with the merged list just before it is sealed and written.
+** The callback may change it with the scout_entries_* functions (assign,
+** set, remove). The handle is valid only during the call: it is freed when
+** the callback returns, and must not be given to scout_entries_free.
+*/
+typedef void (*scout_finalize_fn)(void *user, scout_entries *entries);
+
+/**
+** Completion of scout_synchronize. On SCOUT_OK, seq is the mutable item's
+** sequence number as written, stored the number of DHT nodes that
+** acknowledged the write, and failed the number of copies found that did
+** not open (tampered or written by someone else); otherwise all three are 0.
+*/
+typedef void (*scout_sync_finished_fn)(void *user, scout_status status, int64_t seq, uint32_t stored,
+                                       uint32_t failed);
+
+/**
+** Synchronizes an entry list with the DHT, the original's synchronize():
+** reads the list the two peers share (identified and sealed by
+** shared_secret), merges it into a copy of entries (higher seq wins),
+** calls entry_updated for each entry that changed, calls finalize with the
+** merged list, then seals, signs and writes it. On success the caller's
+** entries handle is replaced with the list as written, just before
+** finished runs with SCOUT_OK (if the handle is still alive); on failure it
+** is left alone. Changes made to entries meanwhile are overwritten.
+** Ownership: copies shared_secret and the list before returning; keeps the
+** callbacks and user. Every callback may be NULL.
+** Errors (returned; no callback runs): SCOUT_INVALID_ARGUMENT for a bad
+** handle or NULL shared_secret; SCOUT_WRONG_STATE if the session is not
+** running. Errors of the operation (to finished): SCOUT_TIMEOUT,
+** SCOUT_NETWORK, SCOUT_CONFLICT, SCOUT_TOO_LARGE (the merged list does not
+** fit once sealed), SCOUT_CANCELLED.
+** Thread: any; the callbacks run on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_synchronize(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                         scout_entries *entries, scout_entry_updated_fn entry_updated,
+                                         scout_finalize_fn finalize, scout_sync_finished_fn finished,
+                                         void *user);
+
+/* ----------------------------------------------------------------------
+** Offline messages
+*/
+
+/**
+** Completion of scout_put. On SCOUT_OK, hash is the stored item's target
+** (the list's new head) and stored the number of nodes that acknowledged
+** it; otherwise hash is 20 zero bytes and stored 0. hash is valid during
+** the call.
+*/
+typedef void (*scout_put_finished_fn)(void *user, scout_status status, const uint8_t hash[SCOUT_HASH_SIZE],
+                                      uint32_t stored);
+
+/**
+** Stores msg as an immutable item whose next hash is token (from
+** scout_list_push_front), the original's put().
+** Ownership: copies token and msg (may be NULL if len is 0) before
+** returning; keeps finished and user. finished may be NULL.
+** Errors (returned; no callback runs): SCOUT_TOO_LARGE if len >
+** SCOUT_MAX_MESSAGE_SIZE; SCOUT_INVALID_ARGUMENT for a bad handle or NULL
+** pointers; SCOUT_WRONG_STATE if the session is not running. Errors of the
+** operation: SCOUT_TIMEOUT, SCOUT_NETWORK, SCOUT_CANCELLED.
+** Thread: any; finished runs on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_put(scout_session *session, const uint8_t token[SCOUT_HASH_SIZE], const uint8_t *msg,
+                                 size_t len, scout_put_finished_fn finished, void *user);
+
+/**
+** Completion of scout_get. On SCOUT_OK, msg / len is the message and next
+** the hash of the next (older) message, 20 zero bytes at the list's end.
+** Otherwise len is 0 and next is zero. msg is never NULL; both pointers
+** are valid during the call.
+*/
+typedef void (*scout_get_received_fn)(void *user, scout_status status, const uint8_t *msg, size_t len,
+                                      const uint8_t next[SCOUT_HASH_SIZE]);
+
+/**
+** Fetches the message stored under hash, the original's get().
+** Ownership: copies hash; keeps received and user. received may be NULL.
+** Errors (returned; no callback runs): SCOUT_INVALID_ARGUMENT for a bad
+** handle or NULL hash; SCOUT_WRONG_STATE if the session is not running.
+** Errors of the operation: SCOUT_NOT_FOUND (no node holds it),
+** SCOUT_TIMEOUT, SCOUT_NETWORK, SCOUT_CANCELLED.
+** Thread: any; received runs on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_get(scout_session *session, const uint8_t hash[SCOUT_HASH_SIZE],
+                                 scout_get_received_fn received, void *user);
+
+/**
+** One message of a list walked by scout_get_list: its hash (target), the
+** message and the next hash. Pointers are valid during the call.
+*/
+typedef void (*scout_list_message_fn)(void *user, const uint8_t hash[SCOUT_HASH_SIZE], const uint8_t *msg,
+                                      size_t len, const uint8_t next[SCOUT_HASH_SIZE]);
+
+/**
+** Completion of scout_get_list: status of the walk and the number of
+** messages delivered to message before it.
+*/
+typedef void (*scout_list_finished_fn)(void *user, scout_status status, size_t count);
+
+/**
+** Walks the message list from head, newest first, for at most max
+** messages (0: until the list ends). Once the walk ends, message is called
+** for each message read, in order, then finished once; all of them run in
+** a row on the dispatcher thread. If a message in the middle cannot be
+** read, the messages before it are delivered and finished gets the error
+** (e.g. SCOUT_NOT_FOUND). A head of 20 zero bytes is an empty list:
+** finished(SCOUT_OK, 0).
+** Ownership: copies head; keeps the callbacks and user, which may be NULL.
+** Errors (returned; no callback runs): SCOUT_INVALID_ARGUMENT for a bad
+** handle or NULL head; SCOUT_WRONG_STATE if the session is not running.
+** Thread: any; the callbacks run on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_get_list(scout_session *session, const uint8_t head[SCOUT_HASH_SIZE], size_t max,
+                                      scout_list_message_fn message, scout_list_finished_fn finished,
+                                      void *user);
+
+/* ======================================================================
+** Loopback swarm
+**
+** A set of real DHT nodes on 127.0.0.1 in this process, for tests and
+** local development: start one, pass scout_swarm_bootstrap's address as
+** scout_session_options.bootstrap, and sessions talk to each other without
+** the public DHT.
+*/
+
+/** A running loopback swarm. Opaque handle; see HANDLES above. */
+typedef struct scout_swarm scout_swarm;
+
+/**
+** Starts nodes DHT nodes on 127.0.0.1 (0: 32) and returns once they know
+** each other. port is the first node's UDP port, the others follow; 0 lets
+** the system choose every port.
+** Ownership: *out receives a handle that the caller frees with
+** scout_swarm_free.
+** Errors: SCOUT_INVALID_ARGUMENT for a NULL out; SCOUT_NETWORK if a socket
+** cannot be bound; SCOUT_TIMEOUT if the nodes do not join within 2 minutes.
+** Thread: any; blocks.
+*/
+SCOUT_API scout_status scout_swarm_start(uint32_t nodes, uint16_t port, scout_swarm **out);
+
+/**
+** Writes the swarm's bootstrap address, a NUL-terminated
+** "127.0.0.1:PORT", to buf / *len (*len counts the NUL).
+** Errors: SCOUT_BUFFER_TOO_SMALL; SCOUT_INVALID_ARGUMENT for a bad handle
+** or NULL len.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_swarm_bootstrap(const scout_swarm *swarm, char *buf, size_t *len);
+
+/**
+** Stops every node of the swarm and frees it. NULL and already freed
+** handles are ignored. Sessions bootstrapped from it keep running but lose
+** their peers.
+** Thread: any; blocks until the nodes are closed.
+*/
+SCOUT_API void scout_swarm_free(scout_swarm *swarm);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SCOUT_H */
