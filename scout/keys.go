@@ -1,0 +1,211 @@
+package scout
+
+import (
+	"bytes"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+)
+
+// Sizes of the fixed-size values, in bytes.
+const (
+	KeySize       = 32 // an X25519 key or shared secret
+	HashSize      = 20 // a SHA-1 hash: a DHT target
+	SignatureSize = 64 // an ed25519 signature
+)
+
+// SecretKey is an X25519 secret key. Any 32 bytes are a valid secret key:
+// X25519 clamps it internally.
+type SecretKey [KeySize]byte
+
+// PublicKey is an X25519 public key, the u-coordinate of a point.
+type PublicKey [KeySize]byte
+
+// SharedSecret is the raw X25519 output shared by two peers. It seals their
+// entry list and seeds the ed25519 key that signs it.
+type SharedSecret [KeySize]byte
+
+// Hash is a SHA-1 hash: the target of a DHT item.
+type Hash [HashSize]byte
+
+// String returns h as 40 lower-case hex digits.
+func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+
+// IsZero reports whether h is all zero, the hash that ends a message list.
+func (h Hash) IsZero() bool { return h == Hash{} }
+
+// ParseHash parses 40 hex digits.
+func ParseHash(s string) (Hash, error) {
+	var h Hash
+	err := parseHex(h[:], "hash", s)
+	return h, err
+}
+
+// String returns k as 64 lower-case hex digits.
+func (k PublicKey) String() string { return hex.EncodeToString(k[:]) }
+
+// ParsePublicKey parses 64 hex digits.
+func ParsePublicKey(s string) (PublicKey, error) {
+	var k PublicKey
+	err := parseHex(k[:], "public key", s)
+	return k, err
+}
+
+// parseHex fills dst from exactly 2*len(dst) hex digits.
+func parseHex(dst []byte, what, s string) error {
+	if len(s) != 2*len(dst) {
+		return fmt.Errorf("%w: %s must be %d hex digits, got %d characters",
+			ErrInvalidArgument, what, 2*len(dst), len(s))
+	}
+	if _, err := hex.Decode(dst, []byte(s)); err != nil {
+		clear(dst)
+		return fmt.Errorf("%w: %s: %v", ErrInvalidArgument, what, err)
+	}
+	return nil
+}
+
+// GenerateKeyPair returns a new X25519 key pair from crypto/rand.
+func GenerateKeyPair() (SecretKey, PublicKey, error) {
+	var sk SecretKey
+	if _, err := rand.Read(sk[:]); err != nil {
+		return SecretKey{}, PublicKey{}, err
+	}
+	k, err := ecdh.X25519().NewPrivateKey(sk[:])
+	if err != nil {
+		return SecretKey{}, PublicKey{}, err
+	}
+	var pk PublicKey
+	copy(pk[:], k.PublicKey().Bytes())
+	return sk, pk, nil
+}
+
+// PublicKey returns X25519(sk, 9). The key is clamped inside, so an
+// unclamped key gives the same public key as its clamped form.
+//
+// It panics only in FIPS 140-only mode, where crypto/ecdh refuses X25519.
+func (sk SecretKey) PublicKey() PublicKey {
+	k, err := ecdh.X25519().NewPrivateKey(sk[:])
+	if err != nil {
+		panic("scout: " + err.Error())
+	}
+	var pk PublicKey
+	copy(pk[:], k.PublicKey().Bytes())
+	return pk
+}
+
+// KeyExchange returns the raw X25519 output of sk and peer, with no hashing:
+// both sides of a pair compute the same secret. Bit 255 of peer is ignored.
+// A low-order peer key, whose result is all zero, is refused with an error
+// matching ErrInvalidArgument (the original accepts it).
+func KeyExchange(sk SecretKey, peer PublicKey) (SharedSecret, error) {
+	k, err := ecdh.X25519().NewPrivateKey(sk[:])
+	if err != nil {
+		return SharedSecret{}, err
+	}
+	p, err := ecdh.X25519().NewPublicKey(peer[:])
+	if err != nil {
+		return SharedSecret{}, fmt.Errorf("%w: public key: %v", ErrInvalidArgument, err)
+	}
+	out, err := k.ECDH(p)
+	if err != nil || len(out) != KeySize || bytes.Equal(out, make([]byte, KeySize)) {
+		return SharedSecret{}, fmt.Errorf("%w: public key %s is of low order", ErrInvalidArgument, peer)
+	}
+	var s SharedSecret
+	copy(s[:], out)
+	return s, nil
+}
+
+// SigningKey returns the ed25519 key whose seed is s: the key that signs
+// the pair's mutable item.
+func (s SharedSecret) SigningKey() ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed(s[:])
+}
+
+// SigningPublicKey returns the public half of SigningKey, the BEP 44 "k".
+func (s SharedSecret) SigningPublicKey() [32]byte {
+	var pub [32]byte
+	copy(pub[:], s.SigningKey()[32:])
+	return pub
+}
+
+// Target returns SHA1(SigningPublicKey()): the BEP 44 target of the pair's
+// mutable item, which uses no salt.
+func (s SharedSecret) Target() Hash {
+	pub := s.SigningPublicKey()
+	return sha1.Sum(pub[:])
+}
+
+// signedBuffer returns what BEP 44 signs for a mutable item without salt:
+// "3:seqi<seq>e1:v" followed by the bencoded value.
+func signedBuffer(seq int64, bencodedV []byte) []byte {
+	buf := make([]byte, 0, len("3:seqi-9223372036854775808e1:v")+len(bencodedV))
+	buf = append(buf, "3:seqi"...)
+	buf = strconv.AppendInt(buf, seq, 10)
+	buf = append(buf, "e1:v"...)
+	return append(buf, bencodedV...)
+}
+
+// SignMutable signs a BEP 44 mutable item without salt: ed25519 over
+// "3:seqi<seq>e1:v" ‖ bencodedV. Like ed25519.Sign, it panics if priv is not
+// ed25519.PrivateKeySize bytes long.
+func SignMutable(priv ed25519.PrivateKey, seq int64, bencodedV []byte) [64]byte {
+	var sig [64]byte
+	copy(sig[:], ed25519.Sign(priv, signedBuffer(seq, bencodedV)))
+	return sig
+}
+
+// VerifyMutable reports whether sig is pub's signature of the mutable item
+// with sequence number seq and bencoded value bencodedV.
+func VerifyMutable(pub [32]byte, seq int64, bencodedV []byte, sig [64]byte) bool {
+	return ed25519.Verify(pub[:], signedBuffer(seq, bencodedV), sig[:])
+}
+
+// BencodeBytes returns b as a bencoded byte string: "<len>:" ‖ b.
+func BencodeBytes(b []byte) []byte {
+	out := make([]byte, 0, len(b)+4)
+	out = strconv.AppendInt(out, int64(len(b)), 10)
+	out = append(out, ':')
+	return append(out, b...)
+}
+
+// ParseBencodedBytes returns the contents of a bencoded byte string. The
+// whole input must be that one string, its length in canonical decimal (no
+// sign, no leading zero). The result is a copy. Errors are *ParseError.
+func ParseBencodedBytes(b []byte) ([]byte, error) {
+	fail := func(off int, reason string) ([]byte, error) {
+		return nil, &ParseError{What: "bencoded byte string", Offset: off, Reason: reason}
+	}
+	colon := bytes.IndexByte(b, ':')
+	switch {
+	case len(b) == 0:
+		return fail(0, "empty input")
+	case colon < 0:
+		return fail(len(b), "no ':' after the length")
+	case colon == 0:
+		return fail(0, "no length before ':'")
+	case b[0] == '0' && colon > 1:
+		return fail(0, "length has a leading zero")
+	}
+	n := 0
+	for i, c := range b[:colon] {
+		if c < '0' || c > '9' {
+			return fail(i, "length is not a decimal number")
+		}
+		if n > (len(b)-colon-1)/10 {
+			return fail(i, "length runs past the end")
+		}
+		n = n*10 + int(c-'0')
+	}
+	rest := b[colon+1:]
+	switch {
+	case n > len(rest):
+		return fail(len(b), fmt.Sprintf("length %d but %d bytes follow", n, len(rest)))
+	case n < len(rest):
+		return fail(colon+1+n, fmt.Sprintf("%d bytes after the string", len(rest)-n))
+	}
+	return bytes.Clone(rest), nil
+}
