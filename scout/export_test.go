@@ -1,0 +1,4 @@
+package scout
+
+// SignedBuffer exposes what SignMutable signs, for the vector tests.
+var SignedBuffer = signedBuffer
