@@ -37,6 +37,11 @@ type node struct {
 	stopped   chan struct{}
 }
 
+// quietDependency silences anacrolix/dht's package-level logger once: it
+// prints every malformed packet from the network to stderr, which is no
+// place for a library's noise. Our own diagnostics go to Options.Logger.
+var quietDependency sync.Once
+
 func newNode(conn net.PacketConn, id nodeID, readOnly bool, st *store, logger *slog.Logger) (*node, error) {
 	n := &node{
 		id:        id,
@@ -62,7 +67,8 @@ func newNode(conn net.PacketConn, id nodeID, readOnly bool, st *store, logger *s
 	// The library's default limiter is one global 25 packets/s bucket shared
 	// by every server in the process; it silently drops replies.
 	cfg.SendLimiter = rate.NewLimiter(rate.Inf, 1)
-	cfg.Logger = alog.Default.FilterLevel(alog.Critical)
+	quietDependency.Do(func() { alog.Default.Handlers = []alog.Handler{alog.DiscardHandler} })
+	cfg.Logger = alog.Default
 	srv, err := dht.NewServer(cfg)
 	if err != nil {
 		return nil, err
