@@ -6,6 +6,8 @@ import (
 	"crypto/sha1"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,25 +22,41 @@ type mutableCopy struct {
 
 // readMutable collects the verified copies of the mutable item under target
 // from nodes: a lookup the first time, a direct get to the same closest
-// nodes on a retry. It returns the nodes (with fresh tokens) and the copies.
-func (s *Session) readMutable(ctx context.Context, target nodeID, prev []lookupResult) ([]lookupResult, []mutableCopy, error) {
+// nodes on a retry. It returns the nodes (with fresh tokens), the distinct
+// copies, and the seq each node holds (for cas).
+func (s *Session) readMutable(ctx context.Context, target nodeID, prev []lookupResult) ([]lookupResult, []mutableCopy, map[netip.AddrPort]int64, error) {
 	var nodes []lookupResult
 	if prev == nil {
 		var err error
 		nodes, err = s.getLookup(ctx, target, nil, nil)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	} else {
 		nodes = s.getEach(ctx, target, prev)
 	}
+	// Replicas are mostly identical: verify each distinct signature once.
+	verified := make(map[string]*mutableCopy)
+	held := make(map[netip.AddrPort]int64)
 	var copies []mutableCopy
 	for _, r := range nodes {
-		if c, ok := verifyCopy(target, r.reply); ok {
-			copies = append(copies, c)
+		if r.reply == nil || r.reply.Seq == nil {
+			continue
+		}
+		key := string(r.reply.Sig[:]) + string(r.reply.K[:]) + string(r.reply.V) + strconv.FormatInt(*r.reply.Seq, 10)
+		c, seen := verified[key]
+		if !seen {
+			if vc, ok := verifyCopy(target, r.reply); ok {
+				c = &vc
+				copies = append(copies, vc)
+			}
+			verified[key] = c
+		}
+		if c != nil {
+			held[r.Addr] = c.seq
 		}
 	}
-	return nodes, copies, nil
+	return nodes, copies, held, nil
 }
 
 // getEach asks each of nodes again for target, in parallel.
@@ -157,8 +175,11 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 
 	var nodes []lookupResult
 	for attempt := 0; ; attempt++ {
-		var copies []mutableCopy
-		nodes, copies, err = s.readMutable(ctx, target, nodes)
+		var (
+			copies []mutableCopy
+			held   map[netip.AddrPort]int64
+		)
+		nodes, copies, held, err = s.readMutable(ctx, target, nodes)
 		if err != nil {
 			return SyncResult{}, s.opErr(ctx, err)
 		}
@@ -198,12 +219,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		// Each node's cas is the seq it held when we read it: a refusal then
 		// means that node changed since, not that it lagged behind others.
 		args := krpc.MsgArgs{V: string(sealed), K: pub, Sig: sig, Seq: &seq}
-		res := s.putAll(ctx, nodes, args, func(r lookupResult) int64 {
-			if c, ok := verifyCopy(target, r.reply); ok {
-				return c.seq
-			}
-			return 0
-		})
+		res := s.putAll(ctx, nodes, args, func(r lookupResult) int64 { return held[r.Addr] })
 		if res.conflicts == 0 && res.stored > 0 {
 			out := r.work.Clone()
 			out.ClearDirty()
