@@ -1,0 +1,310 @@
+// Command scout is the command-line client of Scout: it makes keys,
+// synchronizes the entry list two peers share, stores and reads offline
+// messages, runs a loopback swarm and shows the whole flow in a demo.
+//
+// Run "scout -h" for the usage text. Exit status: 0 ok, 1 bad usage or
+// input, 2 network error or timeout, 3 not found.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/scout-dht/scout/scout"
+)
+
+const usageText = `Usage:
+  scout gen-key FILE                        write a new secret key to FILE (mode 0600)
+                                            and print its public key
+  scout dump-key FILE                       print FILE's public key (64 hex digits)
+  scout sync FILE PEER_PUBLIC_HEX ID VALUE  set entry ID to VALUE in the list FILE's key
+                                            shares with the peer, synchronize, and print
+                                            every entry as "ID SEQ VALUE"
+  scout put MESSAGE [--list FILE]           store an offline message and print its hash;
+                                            --list FILE chains it to the list whose head
+                                            FILE keeps (created if missing)
+  scout get HASH [--all]                    print the message, then "next HASH";
+                                            --all walks the list to its end
+  scout swarm [--nodes N] [--port P] [--for DURATION]
+                                            run a loopback swarm of N nodes (default 32)
+                                            from port P (default: any); print
+                                            "bootstrap 127.0.0.1:PORT", run until
+                                            interrupted or DURATION passes
+  scout demo                                Alice and Bob on a loopback swarm: keys,
+                                            entries, offline messages, all verified
+
+Flags, before or after the arguments:
+  --bootstrap HOST:PORT[,HOST:PORT...]  nodes to join through
+                                        (default: the public mainline DHT routers)
+  --timeout DURATION                    give up after this long (default 30s)
+  --json                                print JSON instead of text: one object
+                                        (get --all: one list of them)
+  --state FILE                          state file that keeps the node warm between
+                                        runs (default: one per bootstrap list under
+                                        the user cache directory; "" for none)
+  --no-state                            keep no state file
+  --listen HOST:PORT                    UDP address to bind (default: a random port)
+  -h, --help                            show this help
+
+swarm and demo run their own loopback nodes: --bootstrap, --state and
+--listen do not apply to them.
+
+A value or message that is not printable UTF-8 (or starts with "0x") is
+printed as 0x followed by its hex. Use "--" before an argument that starts
+with "-". Errors go to stderr, even with --json.
+
+Exit status: 0 ok, 1 bad usage or input, 2 network error or timeout,
+3 not found.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal cancels the command, which stops cleanly; a second
+	// one, once the default handling is back, ends the process at once.
+	context.AfterFunc(ctx, stop)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK       = 0
+	exitUsage    = 1
+	exitNetwork  = 2
+	exitNotFound = 3
+)
+
+// errUsage marks errors in how scout was called.
+var errUsage = errors.New("usage")
+
+// usageError is a mistake in the command line; it matches errUsage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == errUsage }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// errDemo marks a demo step that did not verify.
+var errDemo = errors.New("demo failed")
+
+// exitCode maps an error to the exit status: the one place that does.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errDemo):
+		return exitNetwork // whatever failed inside
+	case errors.Is(err, scout.ErrNotFound):
+		return exitNotFound
+	case errors.Is(err, scout.ErrNetwork),
+		errors.Is(err, scout.ErrTimeout),
+		errors.Is(err, scout.ErrCancelled),
+		errors.Is(err, scout.ErrConflict),
+		errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, context.Canceled):
+		return exitNetwork
+	default:
+		// errUsage, scout.ErrInvalidArgument, scout.ErrTooLarge, and
+		// files that cannot be read or written.
+		return exitUsage
+	}
+}
+
+// cli holds one invocation: its output and its flags.
+type cli struct {
+	stdout, stderr io.Writer
+
+	bootstrap []string // nil: scout.DefaultBootstrap
+	timeout   time.Duration
+	json      bool
+	state     string // the state file; "" for none
+	listen    string
+
+	list  string        // put --list
+	all   bool          // get --all
+	nodes int           // swarm --nodes
+	port  int           // swarm --port
+	dur   time.Duration // swarm --for
+}
+
+// command is one subcommand: its positional arguments, the flags only it
+// takes, and what it does.
+type command struct {
+	name  string
+	args  []string // names of the positional arguments
+	flags []string // flags besides the common ones
+	run   func(ctx context.Context, c *cli, args []string) error
+}
+
+var commands = []command{
+	{name: "gen-key", args: []string{"FILE"}, run: genKey},
+	{name: "dump-key", args: []string{"FILE"}, run: dumpKey},
+	{name: "sync", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID", "VALUE"}, run: syncCmd},
+	{name: "put", args: []string{"MESSAGE"}, flags: []string{"list"}, run: put},
+	{name: "get", args: []string{"HASH"}, flags: []string{"all"}, run: get},
+	{name: "swarm", flags: []string{"nodes", "port", "for"}, run: swarmCmd},
+	{name: "demo", run: demo},
+}
+
+// commandFlag reports whether a flag belongs to some commands only.
+func commandFlag(name string) bool {
+	return slices.ContainsFunc(commands, func(cmd command) bool { return slices.Contains(cmd.flags, name) })
+}
+
+// optString is a string flag that tells "not given" from "given empty".
+type optString struct {
+	val string
+	set bool
+}
+
+func (f *optString) String() string     { return f.val }
+func (f *optString) Set(s string) error { f.val, f.set = s, true; return nil }
+
+// run is the whole program but for the process: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	c := &cli{stdout: stdout, stderr: stderr}
+	err := c.dispatch(ctx, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	}
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), "scout: ")
+		fmt.Fprintf(stderr, "scout: %s\n", msg)
+		if errors.Is(err, errUsage) {
+			fmt.Fprintln(stderr, "Run 'scout --help' for usage.")
+		}
+	}
+	return exitCode(err)
+}
+
+func (c *cli) dispatch(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("scout", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var bootstrap, state optString
+	fs.Var(&bootstrap, "bootstrap", "")
+	fs.Var(&state, "state", "")
+	noState := fs.Bool("no-state", false, "")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
+	fs.BoolVar(&c.json, "json", false, "")
+	fs.StringVar(&c.listen, "listen", "", "")
+	fs.StringVar(&c.list, "list", "", "")
+	fs.BoolVar(&c.all, "all", false, "")
+	fs.IntVar(&c.nodes, "nodes", 32, "")
+	fs.IntVar(&c.port, "port", 0, "")
+	fs.DurationVar(&c.dur, "for", 0, "")
+
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if len(pos) == 0 {
+		return usagef("no command given")
+	}
+	i := slices.IndexFunc(commands, func(cmd command) bool { return cmd.name == pos[0] })
+	if i < 0 {
+		return usagef("unknown command %q", pos[0])
+	}
+	cmd, pos := commands[i], pos[1:]
+
+	var misplaced []string
+	fs.Visit(func(f *flag.Flag) {
+		if commandFlag(f.Name) && !slices.Contains(cmd.flags, f.Name) {
+			misplaced = append(misplaced, "--"+f.Name)
+		}
+	})
+	if len(misplaced) > 0 {
+		return usagef("%s does not take %s", cmd.name, strings.Join(misplaced, ", "))
+	}
+	if len(pos) != len(cmd.args) {
+		synopsis := strings.TrimSpace("scout " + cmd.name + " " + strings.Join(cmd.args, " "))
+		return usagef("%s: expected %d argument(s), got %d", synopsis, len(cmd.args), len(pos))
+	}
+
+	if c.timeout <= 0 {
+		return usagef("--timeout must be positive, got %v", c.timeout)
+	}
+	if c.listen != "" {
+		if _, _, err := net.SplitHostPort(c.listen); err != nil {
+			return usagef("--listen %q: %v", c.listen, err)
+		}
+	}
+	if bootstrap.set {
+		c.bootstrap = []string{} // given empty: join through no node, state file only
+		for _, b := range strings.Split(bootstrap.val, ",") {
+			if b = strings.TrimSpace(b); b != "" {
+				c.bootstrap = append(c.bootstrap, b)
+			}
+		}
+	}
+	for _, b := range c.bootstrap {
+		if _, _, err := net.SplitHostPort(b); err != nil {
+			return usagef("--bootstrap %q: %v", b, err)
+		}
+	}
+	switch {
+	case *noState:
+		c.state = ""
+	case state.set:
+		c.state = state.val
+	default:
+		c.state = defaultStateFile(c.bootstrap)
+	}
+	return cmd.run(ctx, c, pos)
+}
+
+// parseInterspersed parses fs's flags wherever they stand among the
+// positional arguments, which it returns in order. Everything after "--" is
+// positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// printJSON writes v as one line of JSON.
+func (c *cli) printJSON(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// warnf notes something that does not change the outcome.
+func (c *cli) warnf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "scout: warning: "+format+"\n", args...)
+}

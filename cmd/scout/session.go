@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scout-dht/scout/scout"
+)
+
+// defaultStateFile returns the state file for a bootstrap list (nil: the
+// public routers): one per list under the user cache directory, so that
+// each network keeps its own nodes. It returns "" when there is no cache
+// directory to use.
+func defaultStateFile(bootstrap []string) string {
+	if bootstrap == nil {
+		bootstrap = scout.DefaultBootstrap
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(strings.Join(bootstrap, ",")))
+	return filepath.Join(dir, "scout", "state-"+hex.EncodeToString(sum[:6])+".json")
+}
+
+// withSession starts a short-lived, read-only node (BEP 43: the swarm does
+// not route through it once it is gone), runs f on it and stops it on every
+// path; stopping saves the state file, so the next command starts warm.
+// The whole of it is bounded by --timeout.
+func (c *cli) withSession(ctx context.Context, f func(context.Context, *scout.Session) error) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	if c.state != "" {
+		// The default file's directory may not exist yet; a failure shows
+		// up as a warning when the state is saved.
+		_ = os.MkdirAll(filepath.Dir(c.state), 0o700)
+	}
+	s, err := scout.NewSession(scout.Options{
+		ListenAddr: c.listen,
+		Bootstrap:  c.bootstrap,
+		StateFile:  c.state,
+		Timeout:    c.timeout,
+		ReadOnly:   true,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := s.Stop(); err != nil {
+			c.warnf("%v", strings.TrimPrefix(err.Error(), "scout: "))
+		}
+	}()
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	return f(ctx, s)
+}
+
+// isText reports whether b prints as itself on one line: valid UTF-8, only
+// printable characters, and not starting with "0x" (which would read as hex).
+func isText(b []byte) bool {
+	if !utf8.Valid(b) || bytes.HasPrefix(b, []byte("0x")) {
+		return false
+	}
+	for _, r := range string(b) {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// display returns b as text when it is, else as 0x and its hex.
+func display(b []byte) string {
+	if isText(b) {
+		return string(b)
+	}
+	return "0x" + hex.EncodeToString(b)
+}
+
+// jsonText returns b as a JSON string when it is valid UTF-8, else nil
+// (null): the _hex field always carries the exact bytes.
+func jsonText(b []byte) *string {
+	if !utf8.Valid(b) {
+		return nil
+	}
+	s := string(b)
+	return &s
+}
+
+// writeFileAtomic replaces name with data through a temporary file in the
+// same directory, so that a reader never sees half of it.
+func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename, nothing to remove
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}
