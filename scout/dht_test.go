@@ -459,3 +459,21 @@ func TestBadOptions(t *testing.T) {
 	assert.ErrorIs(t, err, scout.ErrWrongState, "not started")
 	assert.True(t, errors.Is(s.Stop(), nil) || true)
 }
+
+// TestNoReachableNodeIsANetworkError: with a bootstrap node that never
+// answers, operations end with ErrNetwork (not NotFound) once every query
+// has timed out.
+func TestNoReachableNodeIsANetworkError(t *testing.T) {
+	s, err := scout.NewSession(scout.Options{ListenAddr: "127.0.0.1:0", Bootstrap: []string{blackHole(t)}, Timeout: 20 * time.Second})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	require.NoError(t, s.Start(ctx))
+	defer s.Stop()
+	_, err = s.Get(context.Background(), scout.Hash{1})
+	assert.ErrorIs(t, err, scout.ErrNetwork)
+	_, err = s.Put(context.Background(), scout.Hash{}, []byte("x"))
+	assert.ErrorIs(t, err, scout.ErrNetwork)
+	_, err = s.Synchronize(context.Background(), scout.SharedSecret{1}, nil, scout.SyncHandler{})
+	assert.ErrorIs(t, err, scout.ErrNetwork)
+}

@@ -101,6 +101,9 @@ func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResu
 		if err := s.opErr(ctx, ctx.Err()); err != nil {
 			return PutResult{}, err
 		}
+		if len(nodes) == 0 {
+			return PutResult{}, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork)
+		}
 		return PutResult{}, fmt.Errorf("%w: no node stored the message (%d answered the lookup; last error: %v)", ErrNetwork, len(nodes), res.lastErr)
 	}
 	return PutResult{Hash: target, Stored: res.stored}, nil
@@ -127,7 +130,7 @@ func (s *Session) get(ctx context.Context, hash Hash) (Message, error) {
 		found Message
 		ok    bool
 	)
-	_, err := s.getLookup(ctx, nodeID(hash), nil, func(c contact, r *krpc.Return) bool {
+	answered, err := s.getLookup(ctx, nodeID(hash), nil, func(c contact, r *krpc.Return) bool {
 		if len(r.V) == 0 || Hash(sha1.Sum(r.V)) != hash {
 			return false
 		}
@@ -141,6 +144,9 @@ func (s *Session) get(ctx context.Context, hash Hash) (Message, error) {
 	})
 	if err != nil {
 		return Message{}, s.opErr(ctx, err)
+	}
+	if !ok && len(answered) == 0 {
+		return Message{}, s.opErr(ctx, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork))
 	}
 	if !ok {
 		return Message{}, fmt.Errorf("%w: message %v", ErrNotFound, hash)

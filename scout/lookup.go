@@ -22,7 +22,7 @@ import (
 
 const (
 	lookupK     = 8
-	lookupAlpha = 4
+	lookupAlpha = 3
 )
 
 type candState uint8

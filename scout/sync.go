@@ -184,7 +184,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 			return SyncResult{}, s.opErr(ctx, err)
 		}
 		if len(nodes) == 0 {
-			return SyncResult{}, s.opErr(ctx, fmt.Errorf("%w: no node answered the lookup", ErrNetwork))
+			return SyncResult{}, s.opErr(ctx, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork))
 		}
 		highest := int64(0)
 		for _, c := range copies {
