@@ -1,0 +1,59 @@
+package swarm_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scout-dht/scout/scout"
+	"github.com/scout-dht/scout/scout/swarm"
+)
+
+func TestSwarmJoinsEveryNode(t *testing.T) {
+	sw, err := swarm.Start(context.Background(), swarm.Options{Nodes: 64})
+	require.NoError(t, err)
+	defer sw.Close()
+	addrs := sw.Addrs()
+	require.Len(t, addrs, 64)
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		assert.True(t, a.Addr().IsLoopback())
+		assert.False(t, seen[a.String()], "one address per node")
+		seen[a.String()] = true
+	}
+	assert.Equal(t, addrs[0].String(), sw.Bootstrap())
+	for i, s := range sw.Sessions() {
+		_, good := s.NodeCount()
+		assert.GreaterOrEqual(t, good, 16, "node %d knows too few of the swarm", i)
+	}
+	require.NoError(t, sw.Close())
+	require.NoError(t, sw.Close(), "closing twice is harmless")
+}
+
+func TestSwarmFixedPorts(t *testing.T) {
+	// Find a free run of ports by asking for one swarm first.
+	probe, err := swarm.Start(context.Background(), swarm.Options{Nodes: 1})
+	require.NoError(t, err)
+	port := int(probe.Addrs()[0].Port())
+	probe.Close()
+	if port > 65000 {
+		port = 40000
+	}
+	sw, err := swarm.Start(context.Background(), swarm.Options{Nodes: 4, Port: port})
+	if err != nil {
+		t.Skipf("ports %d+ busy: %v", port, err)
+	}
+	defer sw.Close()
+	for i, a := range sw.Addrs() {
+		assert.Equal(t, port+i, int(a.Port()))
+	}
+}
+
+func TestSwarmBadOptions(t *testing.T) {
+	_, err := swarm.Start(context.Background(), swarm.Options{Nodes: -1})
+	assert.ErrorIs(t, err, scout.ErrInvalidArgument)
+	_, err = swarm.Start(context.Background(), swarm.Options{Nodes: 10, Port: 65530})
+	assert.ErrorIs(t, err, scout.ErrInvalidArgument)
+}
