@@ -41,8 +41,78 @@ func timeIt(l *latencies, f func() error) error {
 	return err
 }
 
+// opFigures are the latencies of one run of every operation.
+type opFigures struct {
+	put, get, getMissing, syncWrite, syncRead latencies
+	fails                                     int
+}
+
+// measure runs ops rounds of put→get, get of a missing hash, and
+// synchronize→synchronize, writer and reader on different nodes.
+func measure(ctx context.Context, ss []*scout.Session, ops, salt int) opFigures {
+	var f opFigures
+	n := len(ss)
+	for i := range ops {
+		writer, reader := ss[i%n], ss[(i*7+3)%n]
+		var res scout.PutResult
+		if err := timeIt(&f.put, func() (err error) {
+			res, err = writer.Put(ctx, scout.Hash{byte(i), byte(salt)}, fmt.Appendf(nil, "bench %d", i))
+			return err
+		}); err != nil {
+			f.fails++
+			continue
+		}
+		if err := timeIt(&f.get, func() error { _, err := reader.Get(ctx, res.Hash); return err }); err != nil {
+			f.fails++
+		}
+		missing := scout.Hash{byte(i), byte(i >> 8), 0xee, byte(salt)}
+		timeIt(&f.getMissing, func() error { _, err := reader.Get(ctx, missing); return err })
+
+		var shared scout.SharedSecret
+		shared[0], shared[1], shared[2], shared[3] = byte(i), byte(i>>8), 0xbe, byte(salt)
+		local := scout.NewEntries()
+		local.Assign(1, []byte("10.0.0.1:4000"))
+		if err := timeIt(&f.syncWrite, func() error {
+			_, err := writer.Synchronize(ctx, shared, local, scout.SyncHandler{})
+			return err
+		}); err != nil {
+			f.fails++
+			continue
+		}
+		if err := timeIt(&f.syncRead, func() error {
+			r, err := reader.Synchronize(ctx, shared, nil, scout.SyncHandler{})
+			if err == nil && r.Entries.Len() != 1 {
+				err = fmt.Errorf("read %d entries", r.Entries.Len())
+			}
+			return err
+		}); err != nil {
+			f.fails++
+		}
+	}
+	return f
+}
+
+func (f opFigures) print(title string, ops int) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "\n%s: %d rounds, %d failed\n", title, ops, f.fails)
+	fmt.Fprintf(w, "operation\tmedian\tp99\n")
+	for _, row := range []struct {
+		name string
+		l    latencies
+	}{
+		{"put (immutable)", f.put},
+		{"get (immutable)", f.get},
+		{"get (missing, NotFound)", f.getMissing},
+		{"synchronize (write)", f.syncWrite},
+		{"synchronize (read back)", f.syncRead},
+	} {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", row.name, ms(row.l.quantile(0.5)), ms(row.l.quantile(0.99)))
+	}
+	w.Flush()
+}
+
 func BenchmarkSwarm(b *testing.B) {
-	const nodes, ops = 64, 300
+	const nodes, ops, dead = 64, 300, 16
 	ctx := context.Background()
 	for range b.N {
 		start := time.Now()
@@ -52,69 +122,23 @@ func BenchmarkSwarm(b *testing.B) {
 		}
 		bootstrap := time.Since(start)
 		ss := sw.Sessions()
+		fmt.Printf("\nbootstrap of a %d-node loopback swarm: %s\n", nodes, ms(bootstrap))
+		live := measure(ctx, ss, ops, 0)
+		live.print(fmt.Sprintf("Scout, %d-node loopback swarm", nodes), ops)
 
-		var put, get, getMissing, syncWrite, syncRead latencies
-		fails := 0
-		for i := range ops {
-			writer, reader := ss[i%nodes], ss[(i*7+3)%nodes]
-			var res scout.PutResult
-			if err := timeIt(&put, func() (err error) {
-				res, err = writer.Put(ctx, scout.Hash{byte(i)}, fmt.Appendf(nil, "bench %d", i))
-				return err
-			}); err != nil {
-				fails++
-				continue
-			}
-			if err := timeIt(&get, func() error { _, err := reader.Get(ctx, res.Hash); return err }); err != nil {
-				fails++
-			}
-			missing := scout.Hash{byte(i), byte(i >> 8), 0xee}
-			timeIt(&getMissing, func() error { _, err := reader.Get(ctx, missing); return err })
-
-			var shared scout.SharedSecret
-			shared[0], shared[1], shared[2] = byte(i), byte(i>>8), 0xbe
-			local := scout.NewEntries()
-			local.Assign(1, []byte("10.0.0.1:4000"))
-			if err := timeIt(&syncWrite, func() error {
-				_, err := writer.Synchronize(ctx, shared, local, scout.SyncHandler{})
-				return err
-			}); err != nil {
-				fails++
-				continue
-			}
-			if err := timeIt(&syncRead, func() error {
-				r, err := reader.Synchronize(ctx, shared, nil, scout.SyncHandler{})
-				if err == nil && r.Entries.Len() != 1 {
-					err = fmt.Errorf("read %d entries", r.Entries.Len())
-				}
-				return err
-			}); err != nil {
-				fails++
-			}
+		// A quarter of the nodes vanish without a word: lookups must move
+		// past them at their soft timeouts, not stall.
+		for _, s := range ss[nodes-dead:] {
+			s.Stop()
 		}
+		crashed := measure(ctx, ss[:nodes-dead], ops, 1)
+		crashed.print(fmt.Sprintf("after %d of the %d nodes died", dead, nodes), ops)
 		sw.Close()
 
-		w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(w, "\nScout, %d-node loopback swarm, %d operations each, %d failed\n", nodes, ops, fails)
-		fmt.Fprintf(w, "operation\tmedian\tp99\n")
-		fmt.Fprintf(w, "bootstrap (whole swarm)\t%s\t\n", ms(bootstrap))
-		for _, row := range []struct {
-			name string
-			l    latencies
-		}{
-			{"put (immutable)", put},
-			{"get (immutable)", get},
-			{"get (missing, NotFound)", getMissing},
-			{"synchronize (write)", syncWrite},
-			{"synchronize (read back)", syncRead},
-		} {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", row.name, ms(row.l.quantile(0.5)), ms(row.l.quantile(0.99)))
-		}
-		w.Flush()
-		b.ReportMetric(float64(put.quantile(0.5))/1e6, "put-p50-ms")
-		b.ReportMetric(float64(get.quantile(0.5))/1e6, "get-p50-ms")
-		b.ReportMetric(float64(syncWrite.quantile(0.5))/1e6, "sync-p50-ms")
+		b.ReportMetric(float64(live.put.quantile(0.5))/1e6, "put-p50-ms")
+		b.ReportMetric(float64(live.get.quantile(0.5))/1e6, "get-p50-ms")
+		b.ReportMetric(float64(live.syncWrite.quantile(0.5))/1e6, "sync-p50-ms")
 		b.ReportMetric(float64(bootstrap)/1e6, "bootstrap-ms")
-		b.ReportMetric(float64(fails), "failures")
+		b.ReportMetric(float64(live.fails+crashed.fails), "failures")
 	}
 }

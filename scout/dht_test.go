@@ -477,3 +477,37 @@ func TestNoReachableNodeIsANetworkError(t *testing.T) {
 	_, err = s.Synchronize(context.Background(), scout.SharedSecret{1}, nil, scout.SyncHandler{})
 	assert.ErrorIs(t, err, scout.ErrNetwork)
 }
+
+// TestDeadNodesDoNotStopOperations: with a quarter of the swarm gone
+// without a word, puts, gets and synchronizes from the rest still succeed
+// (lookups move past dead nodes at their soft timeout).
+func TestDeadNodesDoNotStopOperations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("swarm tests are not short")
+	}
+	sw, err := swarm.Start(context.Background(), swarm.Options{Nodes: 32})
+	require.NoError(t, err)
+	defer sw.Close()
+	nodes := sw.Sessions()
+	for _, s := range nodes[24:] {
+		require.NoError(t, s.Stop())
+	}
+	live := nodes[:24]
+	ctx := context.Background()
+	for i := range 30 {
+		put, err := live[i%24].Put(ctx, scout.Hash{byte(i)}, fmt.Appendf(nil, "after the crash %d", i))
+		require.NoError(t, err)
+		got, err := live[(i+7)%24].Get(ctx, put.Hash)
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Appendf(nil, "after the crash %d", i), got.Contents)
+
+		shared := randomShared(t)
+		l := scout.NewEntries()
+		l.Assign(1, []byte("still here"))
+		_, err = live[(i+3)%24].Synchronize(ctx, shared, l, scout.SyncHandler{})
+		require.NoError(t, err)
+		read, err := live[(i+11)%24].Synchronize(ctx, shared, nil, scout.SyncHandler{})
+		require.NoError(t, err)
+		assert.Equal(t, 1, read.Entries.Len())
+	}
+}

@@ -81,6 +81,9 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 		if seen[c.Addr] || (c.HasID && c.ID == n.id) || !c.Addr.IsValid() || c.Addr.Port() == 0 {
 			return
 		}
+		if c.HasID && n.table.isDead(c.Addr) {
+			return // timed out lately: do not wait on it again
+		}
 		seen[c.Addr] = true
 		cands = append(cands, &candidate{contact: c})
 	}

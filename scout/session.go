@@ -29,9 +29,8 @@ var DefaultBootstrap = []string{
 	"dht.libtorrent.org:25401",
 }
 
-// The range a session picks its port from when none is given, as the
-// original did (49152–65535, the dynamic ports), and how often it retries a
-// busy one.
+// The range a session picks its port from when none is given (the dynamic
+// ports, 49152–65535), and how often it retries a busy one.
 const (
 	minRandomPort   = 49152
 	maxRandomPort   = 65535

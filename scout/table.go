@@ -72,7 +72,7 @@ func (e *rttEstimator) add(rtt time.Duration) {
 // longer holds up the lookup, which moves on to other nodes; it still counts
 // if its answer comes before the hard timeout.
 const (
-	minSoftTimeout     = 10 * time.Millisecond
+	minSoftTimeout     = 2 * time.Millisecond
 	maxSoftTimeout     = 2 * time.Second
 	initialSoftTimeout = 1 * time.Second
 	minHardTimeout     = 250 * time.Millisecond
@@ -114,10 +114,20 @@ type table struct {
 	buckets [161][]*peer
 	byAddr  map[netip.AddrPort]*peer
 	global  rttEstimator
+	// dead remembers addresses whose query timed out, so that lookups do
+	// not wait on them again while other nodes still hand them out.
+	dead map[netip.AddrPort]time.Time
 }
 
+// deadMemory is how long an address that stopped answering is skipped, and
+// maxDead bounds how many such addresses are remembered.
+const (
+	deadMemory = 10 * time.Minute
+	maxDead    = 4096
+)
+
 func newTable(self nodeID) *table {
-	return &table{self: self, byAddr: make(map[netip.AddrPort]*peer)}
+	return &table{self: self, byAddr: make(map[netip.AddrPort]*peer), dead: make(map[netip.AddrPort]time.Time)}
 }
 
 // responded records that id at addr answered a query after rtt (0: it
@@ -133,6 +143,7 @@ func (t *table) responded(id nodeID, addr netip.AddrPort, rtt time.Duration) {
 	if rtt > 0 {
 		t.global.add(rtt)
 	}
+	delete(t.dead, addr)
 	p := t.byAddr[addr]
 	if p != nil && p.ID != id {
 		// The node at this address restarted with a new id.
@@ -186,8 +197,17 @@ func (t *table) removeLocked(p *peer) {
 // answered, or failed twice in a row, leaves the table.
 func (t *table) failed(addr netip.AddrPort) {
 	addr = normAddr(addr)
+	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.dead) >= maxDead {
+		for a, at := range t.dead {
+			if now.Sub(at) > deadMemory || len(t.dead) >= maxDead {
+				delete(t.dead, a)
+			}
+		}
+	}
+	t.dead[addr] = now
 	p := t.byAddr[addr]
 	if p == nil {
 		return
@@ -196,6 +216,15 @@ func (t *table) failed(addr netip.AddrPort) {
 	if p.fails >= 2 || p.lastResponse.IsZero() {
 		t.removeLocked(p)
 	}
+}
+
+// isDead reports whether a query to addr timed out lately (and nothing
+// was heard from it since).
+func (t *table) isDead(addr netip.AddrPort) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at, ok := t.dead[normAddr(addr)]
+	return ok && time.Since(at) < deadMemory
 }
 
 // remove drops the node at addr, e.g. one that announced itself read-only.

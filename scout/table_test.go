@@ -1,0 +1,88 @@
+package scout
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func idWithPrefix(b0, b1 byte) nodeID { return nodeID{b0, b1} }
+
+func TestXorDistance(t *testing.T) {
+	target := nodeID{0x80}
+	assert.Equal(t, -1, xorCompare(target, nodeID{0x81}, nodeID{0x00}))
+	assert.Equal(t, 1, xorCompare(target, nodeID{0x7f}, nodeID{0xff}))
+	assert.Equal(t, 0, xorCompare(target, nodeID{1}, nodeID{1}))
+	assert.Equal(t, 160, commonPrefix(target, target))
+	assert.Equal(t, 0, commonPrefix(nodeID{0x80}, nodeID{0x00}))
+	assert.Equal(t, 15, commonPrefix(nodeID{0, 0}, nodeID{0, 1}))
+}
+
+// TestMappedAddressesAreOneNode: the same node seen as 127.0.0.1 and as
+// ::ffff:127.0.0.1 is one entry, not two.
+func TestMappedAddressesAreOneNode(t *testing.T) {
+	tbl := newTable(nodeID{0xff})
+	plain := netip.MustParseAddrPort("127.0.0.1:6881")
+	mapped := netip.MustParseAddrPort("[::ffff:127.0.0.1]:6881")
+	tbl.responded(nodeID{1}, plain, time.Millisecond)
+	tbl.responded(nodeID{1}, mapped, time.Millisecond)
+	assert.Equal(t, 1, tbl.len())
+	assert.True(t, tbl.knows(mapped))
+	assert.Equal(t, plain, tbl.closest(nodeID{1}, 8)[0].Addr)
+}
+
+func TestTableBucketsAndFailures(t *testing.T) {
+	self := nodeID{0x00}
+	tbl := newTable(self)
+	// Nine nodes in the far bucket (first bit differs): only eight fit.
+	for i := range 9 {
+		tbl.responded(idWithPrefix(0x80, byte(i)), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(1000+i)), time.Millisecond)
+	}
+	assert.Equal(t, bucketSize, tbl.len())
+	assert.False(t, tbl.hasRoomFor(idWithPrefix(0x80, 99)))
+	assert.True(t, tbl.hasRoomFor(idWithPrefix(0x40, 0)), "another bucket has room")
+	assert.False(t, tbl.hasRoomFor(self))
+
+	// A node that fails twice leaves; its slot goes to a newcomer.
+	victim := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1000)
+	tbl.failed(victim)
+	assert.True(t, tbl.knows(victim), "one failure is forgiven")
+	assert.True(t, tbl.hasRoomFor(idWithPrefix(0x80, 99)), "a failing node can be replaced")
+	tbl.failed(victim)
+	assert.False(t, tbl.knows(victim))
+	tbl.responded(idWithPrefix(0x80, 99), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
+	assert.Equal(t, bucketSize, tbl.len())
+
+	// Closest is ordered by distance to the target.
+	got := tbl.closest(idWithPrefix(0x80, 3), 3)
+	require.Len(t, got, 3)
+	assert.Equal(t, idWithPrefix(0x80, 3), got[0].ID)
+
+	// A node that restarts at the same address with a new id replaces the old.
+	tbl.responded(idWithPrefix(0x80, 77), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
+	assert.Equal(t, idWithPrefix(0x80, 77), tbl.closest(idWithPrefix(0x80, 77), 1)[0].ID)
+}
+
+// TestTimeoutsFollowRoundTrips: soft timeouts come from measured round
+// trips (per node when known), within fixed bounds, instead of a fixed 2 s.
+func TestTimeoutsFollowRoundTrips(t *testing.T) {
+	tbl := newTable(nodeID{})
+	unknown := netip.MustParseAddrPort("127.0.0.1:9")
+	assert.Equal(t, initialSoftTimeout, tbl.softTimeout(unknown), "nothing measured yet")
+	fast := netip.MustParseAddrPort("127.0.0.1:1")
+	for range 20 {
+		tbl.responded(nodeID{1}, fast, 200*time.Microsecond)
+	}
+	assert.Equal(t, minSoftTimeout, tbl.softTimeout(fast), "loopback round trips hit the floor")
+	assert.Equal(t, minSoftTimeout, tbl.softTimeout(unknown), "unknown nodes use every node's round trips")
+	slow := netip.MustParseAddrPort("127.0.0.1:2")
+	for range 20 {
+		tbl.responded(nodeID{2}, slow, 300*time.Millisecond)
+	}
+	assert.InDelta(t, float64(300*time.Millisecond), float64(tbl.softTimeout(slow)), float64(100*time.Millisecond))
+	assert.Equal(t, minHardTimeout, hardTimeout(minSoftTimeout))
+	assert.Equal(t, maxHardTimeout, hardTimeout(maxSoftTimeout))
+}
