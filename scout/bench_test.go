@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
 	"text/tabwriter"
@@ -125,6 +126,11 @@ func BenchmarkSwarm(b *testing.B) {
 		fmt.Printf("\nbootstrap of a %d-node loopback swarm: %s\n", nodes, ms(bootstrap))
 		live := measure(ctx, ss, ops, 0)
 		live.print(fmt.Sprintf("Scout, %d-node loopback swarm", nodes), ops)
+		var mem runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&mem)
+		fmt.Printf("heap in use after those rounds (%d items stored across the swarm): %.1f MiB, %.0f KiB per node; %d goroutines\n",
+			storedItems(ss), float64(mem.HeapInuse)/(1<<20), float64(mem.HeapInuse)/1024/nodes, runtime.NumGoroutine())
 
 		// A quarter of the nodes vanish without a word: lookups must move
 		// past them at their soft timeouts, not stall.
@@ -141,4 +147,11 @@ func BenchmarkSwarm(b *testing.B) {
 		b.ReportMetric(float64(bootstrap)/1e6, "bootstrap-ms")
 		b.ReportMetric(float64(live.fails+crashed.fails), "failures")
 	}
+}
+
+func storedItems(ss []*scout.Session) (n int) {
+	for _, s := range ss {
+		n += s.StoredItems()
+	}
+	return n
 }

@@ -35,3 +35,9 @@ func (s *Session) PutMutableCopies(ctx context.Context, shared SharedSecret, seq
 	}
 	return stored, nil
 }
+
+// StoredItems reports how many items the session's node keeps for others.
+func (s *Session) StoredItems() int {
+	items, _ := s.node.store.stats()
+	return items
+}
