@@ -33,10 +33,12 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 		appendAttr(&b, h.group, a)
 		return true
 	})
-	line := append([]byte(strings.ReplaceAll(b.String(), "\n", " ")), 0)
+	line := strings.ReplaceAll(b.String(), "\n", " ")
 	level := C.int(r.Level)
 	h.s.post(event{log: true, run: func() {
-		C.scout_call_log(h.fn, h.user, level, (*C.char)(unsafe.Pointer(&line[0])))
+		cs := C.CString(line)
+		defer C.free(unsafe.Pointer(cs))
+		C.scout_call_log(h.fn, h.user, level, cs)
 	}})
 	return nil
 }

@@ -60,7 +60,9 @@ func scoutgo_synchronize(h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t, upda
 		handler.EntryUpdated = func(e scout.Entry) {
 			v := bytes.Clone(e.Value)
 			s.post(event{op: o, run: func() {
-				C.scout_call_entry_updated(updated, user, C.uint32_t(e.ID), C.int64_t(e.Seq), bytePtr(v), C.size_t(len(v)))
+				cv := cbytes(v)
+				defer cfree(cv)
+				C.scout_call_entry_updated(updated, user, C.uint32_t(e.ID), C.int64_t(e.Seq), cv, C.size_t(len(v)))
 			}})
 		}
 	}
@@ -130,7 +132,9 @@ func scoutgo_put(h C.uintptr_t, tokenp, m *C.uint8_t, n C.size_t, finished C.sco
 	}
 	o := &op{onCancel: func() {
 		if finished != nil {
-			C.scout_call_put_finished(finished, user, statusCancelled, bytePtr(nil), 0)
+			zero := cbytes(make([]byte, scout.HashSize))
+			defer cfree(zero)
+			C.scout_call_put_finished(finished, user, statusCancelled, zero, 0)
 		}
 	}}
 	if st := s.begin(o); st != statusOK {
@@ -144,10 +148,11 @@ func scoutgo_put(h C.uintptr_t, tokenp, m *C.uint8_t, n C.size_t, finished C.sco
 				return
 			}
 			if status != statusOK {
-				C.scout_call_put_finished(finished, user, status, bytePtr(nil), 0)
-				return
+				res = scout.PutResult{}
 			}
-			C.scout_call_put_finished(finished, user, status, bytePtr(res.Hash[:]), clamp32(res.Stored))
+			hash := cbytes(res.Hash[:])
+			defer cfree(hash)
+			C.scout_call_put_finished(finished, user, status, hash, clamp32(res.Stored))
 		})
 	}()
 	return statusOK
@@ -163,7 +168,9 @@ func scoutgo_get(h C.uintptr_t, hashp *C.uint8_t, received C.scout_get_received_
 	}
 	o := &op{onCancel: func() {
 		if received != nil {
-			C.scout_call_get_received(received, user, statusCancelled, bytePtr(nil), 0, bytePtr(nil))
+			msg, next := cbytes(nil), cbytes(make([]byte, scout.HashSize))
+			defer cfree(msg, next)
+			C.scout_call_get_received(received, user, statusCancelled, msg, 0, next)
 		}
 	}}
 	if st := s.begin(o); st != statusOK {
@@ -177,10 +184,11 @@ func scoutgo_get(h C.uintptr_t, hashp *C.uint8_t, received C.scout_get_received_
 				return
 			}
 			if status != statusOK {
-				C.scout_call_get_received(received, user, status, bytePtr(nil), 0, bytePtr(nil))
-				return
+				m = scout.Message{}
 			}
-			C.scout_call_get_received(received, user, status, bytePtr(m.Contents), C.size_t(len(m.Contents)), bytePtr(m.Next[:]))
+			msg, next := cbytes(m.Contents), cbytes(m.Next[:])
+			defer cfree(msg, next)
+			C.scout_call_get_received(received, user, status, msg, C.size_t(len(m.Contents)), next)
 		})
 	}()
 	return statusOK
@@ -213,8 +221,9 @@ func scoutgo_get_list(h C.uintptr_t, headp *C.uint8_t, max C.size_t, message C.s
 		s.finish(o, func() {
 			if message != nil {
 				for _, m := range msgs {
-					C.scout_call_list_message(message, user, bytePtr(m.Hash[:]), bytePtr(m.Contents),
-						C.size_t(len(m.Contents)), bytePtr(m.Next[:]))
+					hash, msg, next := cbytes(m.Hash[:]), cbytes(m.Contents), cbytes(m.Next[:])
+					C.scout_call_list_message(message, user, hash, msg, C.size_t(len(m.Contents)), next)
+					cfree(hash, msg, next)
 				}
 			}
 			if finished != nil {

@@ -78,10 +78,6 @@ func guardVoid() {
 	}
 }
 
-// zeros backs the never-NULL pointers given to callbacks for empty values
-// and zero hashes.
-var zeros [64]byte
-
 // in copies n bytes of C memory at p into Go memory. p may be NULL only if
 // n is 0; ok is false otherwise.
 func in(p *C.uint8_t, n C.size_t) (b []byte, ok bool) {
@@ -133,11 +129,21 @@ func outString(buf *C.char, n *C.size_t, s string) C.int {
 	return out((*C.uint8_t)(unsafe.Pointer(buf)), n, append([]byte(s), 0))
 }
 
-// bytePtr returns a pointer to b's first byte for a callback, never NULL:
-// an empty b gives a pointer to zeros.
-func bytePtr(b []byte) *C.uint8_t {
-	if len(b) == 0 {
-		return (*C.uint8_t)(unsafe.Pointer(&zeros[0]))
+// cbytes copies b into C memory (never NULL, even when b is empty) for
+// the duration of a callback; the caller frees it with cfree once the
+// callback has returned. Callbacks never see Go memory: a callback that
+// reads past its buffer is then a C heap error that memory checkers report.
+func cbytes(b []byte) *C.uint8_t {
+	p := (*C.uint8_t)(C.malloc(C.size_t(max(len(b), 1))))
+	if len(b) > 0 {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(p)), len(b)), b)
 	}
-	return (*C.uint8_t)(unsafe.Pointer(&b[0]))
+	return p
+}
+
+// cfree frees what cbytes returned.
+func cfree(ps ...*C.uint8_t) {
+	for _, p := range ps {
+		C.free(unsafe.Pointer(p))
+	}
 }
