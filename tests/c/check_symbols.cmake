@@ -1,6 +1,7 @@
 # Checks that the library exports exactly the functions the header declares,
 # and that the linker version script lists the same set.
 #   cmake -DLIB=libscout.so.1 -DHEADER=scout.h -DMAP=scout.map -DNM=nm -P check_symbols.cmake
+cmake_policy(VERSION 3.20)
 foreach(v LIB HEADER MAP NM)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "check_symbols: -D${v}= is required")
@@ -21,9 +22,7 @@ list(REMOVE_DUPLICATES declared)
 # The version script's global names.
 file(READ "${MAP}" map)
 string(REGEX REPLACE "/\\*([^*]|\\*[^/])*\\*/" "" map "${map}")
-string(REGEX MATCHALL "scout_[a-z0-9_]+;" mapped "${map}")
-string(REPLACE ";;" ";" mapped "${mapped}")
-list(TRANSFORM mapped REPLACE ";$" "")
+string(REGEX MATCHALL "scout_[a-z0-9_]+" mapped "${map}")
 list(SORT mapped)
 list(REMOVE_DUPLICATES mapped)
 
