@@ -1,0 +1,290 @@
+"""The C interface of libscout, declared once.
+
+This module loads ``libscout.so``, checks that its binary interface is the
+one this binding was written for (``scout_abi_version()``), and declares the
+prototype of every function in ``include/scout.h``, in the header's order.
+Nothing else in the package calls :mod:`ctypes` loading functions or sets
+``argtypes``; the Pythonic modules call ``LIB.scout_*`` and check statuses
+with :func:`scout.errors.check`.
+
+Where the library is looked for, in order:
+
+1. next to this package (``libscout.so``, ``libscout.so.1``), as a wheel
+   that bundles the library installs it;
+2. the ``SCOUT_LIBRARY`` environment variable: the library file, or a
+   directory holding it;
+3. the system loader (``libscout.so.1`` through ``LD_LIBRARY_PATH`` and
+   ``ldconfig``, then :func:`ctypes.util.find_library`).
+
+The first candidate that loads and reports ABI version :data:`ABI_VERSION`
+wins. If none does, importing :mod:`scout` raises :class:`LibraryError`,
+which lists every attempt and why it failed.
+
+Pointer conventions used in the prototypes: handles (``scout_entries *``,
+``scout_session *``, ``scout_swarm *``) are ``c_void_p`` holding the
+registry id; byte arrays are ``c_void_p`` too, fed with ``bytes`` for inputs
+(never written by the library) and with :func:`ctypes.create_string_buffer`
+for outputs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+import warnings
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_char_p,
+    c_int,
+    c_int64,
+    c_size_t,
+    c_uint,
+    c_uint16,
+    c_uint32,
+    c_void_p,
+)
+from typing import List, Optional, Tuple
+
+__all__ = ["ABI_VERSION", "LIB", "LIBRARY_PATH", "LibraryError"]
+
+#: The binary interface this binding speaks: the header's SCOUT_ABI_VERSION.
+ABI_VERSION = 1
+
+# Sizes from the header (#define SCOUT_*), for the Pythonic modules.
+KEY_SIZE = 32
+HASH_SIZE = 20
+NONCE_SIZE = 24
+SEAL_OVERHEAD = 40
+SIGNATURE_SIZE = 64
+MAX_VALUE_SIZE = 255
+MAX_ENTRIES = 255
+ENTRIES_HEADER_SIZE = 2
+ENTRY_HEADER_SIZE = 16
+MAX_ENTRIES_SIZE = ENTRIES_HEADER_SIZE + MAX_ENTRIES * (ENTRY_HEADER_SIZE + MAX_VALUE_SIZE)
+MAX_PLAINTEXT = 956
+MAX_SEALED_SIZE = 996
+MIN_SEALED_SIZE = 41
+MESSAGE_HEADER_SIZE = 23
+MAX_MESSAGE_SIZE = 973
+MAX_BLOB_SIZE = 996
+ADDR_STRLEN = 64
+
+# Status codes (enum scout_status). Frozen; new ones are only appended.
+OK = 0
+INVALID_ARGUMENT = 1
+TOO_LARGE = 2
+BUFFER_TOO_SMALL = 3
+NOT_FOUND = 4
+TIMEOUT = 5
+CANCELLED = 6
+DECRYPT_FAILED = 7
+WRONG_STATE = 8
+NETWORK = 9
+INTERNAL = 10
+CONFLICT = 11
+
+# Log levels (SCOUT_LOG_*), the numbers of Go's log/slog.
+LOG_DEBUG = -4
+LOG_INFO = 0
+LOG_WARN = 4
+LOG_ERROR = 8
+
+
+class LibraryError(ImportError):
+    """libscout could not be loaded, or speaks another binary interface.
+
+    The message lists every place that was tried and why each failed.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Callback types (typedef ... (*scout_*_fn)(void *user, ...)). The first
+# argument, `void *user`, carries an integer id (never a Python object): see
+# scout._callbacks.
+
+LOG_FN = CFUNCTYPE(None, c_void_p, c_int, c_char_p)
+ENTRY_UPDATED_FN = CFUNCTYPE(None, c_void_p, c_uint32, c_int64, c_void_p, c_size_t)
+FINALIZE_FN = CFUNCTYPE(None, c_void_p, c_void_p)
+SYNC_FINISHED_FN = CFUNCTYPE(None, c_void_p, c_int, c_int64, c_uint32, c_uint32)
+PUT_FINISHED_FN = CFUNCTYPE(None, c_void_p, c_int, c_void_p, c_uint32)
+GET_RECEIVED_FN = CFUNCTYPE(None, c_void_p, c_int, c_void_p, c_size_t, c_void_p)
+LIST_MESSAGE_FN = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)
+LIST_FINISHED_FN = CFUNCTYPE(None, c_void_p, c_int, c_size_t)
+
+
+class SessionOptions(Structure):
+    """struct scout_session_options (ABI 1). Fields are only ever appended."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("listen_addr", c_char_p),
+        ("bootstrap", c_char_p),
+        ("state_file", c_char_p),
+        ("timeout_ms", c_uint32),
+        ("read_only", c_int),
+        ("log", LOG_FN),
+        ("log_user", c_void_p),
+        ("log_level", c_int),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Prototypes: (name, restype, argtypes), in the header's order.
+
+_status = c_int
+_p = c_void_p  # a byte array or a handle
+_size_p = POINTER(c_size_t)
+_handle_out = POINTER(c_void_p)
+
+_PROTOTYPES: List[Tuple[str, object, list]] = [
+    # Versions and status codes
+    ("scout_version", c_char_p, []),
+    ("scout_abi_version", c_uint, []),
+    ("scout_strerror", c_char_p, [c_int]),
+    ("scout_handle_count", _status, [_size_p]),
+    # Keys
+    ("scout_generate_keypair", _status, [_p, _p]),
+    ("scout_public_key", _status, [_p, _p]),
+    ("scout_key_exchange", _status, [_p, _p, _p]),
+    ("scout_shared_target", _status, [_p, _p]),
+    ("scout_shared_signing_key", _status, [_p, _p]),
+    ("scout_mutable_sign", _status, [_p, c_int64, _p, c_size_t, _p]),
+    ("scout_mutable_verify", _status, [_p, c_int64, _p, c_size_t, _p]),
+    # Entry lists
+    ("scout_entries_new", _status, [_handle_out]),
+    ("scout_entries_clone", _status, [_p, _handle_out]),
+    ("scout_entries_free", None, [_p]),
+    ("scout_entries_count", _status, [_p, _size_p]),
+    ("scout_entries_assign", _status, [_p, c_uint32, _p, c_size_t, POINTER(c_int64)]),
+    ("scout_entries_set", _status, [_p, c_uint32, c_int64, _p, c_size_t]),
+    ("scout_entries_get", _status, [_p, c_uint32, POINTER(c_int64), _p, _size_p]),
+    ("scout_entries_at", _status, [_p, c_size_t, POINTER(c_uint32), POINTER(c_int64), _p, _size_p]),
+    ("scout_entries_remove", _status, [_p, c_uint32]),
+    ("scout_entries_serialize", _status, [_p, _p, _size_p]),
+    ("scout_entries_parse", _status, [_p, c_size_t, _handle_out, _size_p]),
+    # Sealing
+    ("scout_seal", _status, [_p, _p, c_size_t, _p, _size_p]),
+    ("scout_seal_with_nonce", _status, [_p, _p, _p, c_size_t, _p, _size_p]),
+    ("scout_open", _status, [_p, _p, c_size_t, _p, _size_p]),
+    # Offline message lists
+    ("scout_list_push_front", _status, [_p, _p, c_size_t, _p]),
+    ("scout_message_encode", _status, [_p, _p, c_size_t, _p, _size_p]),
+    ("scout_message_parse", _status, [_p, c_size_t, _p, _size_p, _p]),
+    ("scout_message_hash", _status, [_p, c_size_t, _p]),
+    # Sessions
+    ("scout_session_options_init", _status, [POINTER(SessionOptions)]),
+    ("scout_session_new", _status, [POINTER(SessionOptions), _handle_out]),
+    ("scout_session_start", _status, [_p]),
+    ("scout_session_stop", _status, [_p]),
+    ("scout_session_free", None, [_p]),
+    ("scout_session_addr", _status, [_p, c_char_p, _size_p]),
+    ("scout_session_port", _status, [_p, POINTER(c_uint16)]),
+    ("scout_synchronize", _status, [_p, _p, _p, ENTRY_UPDATED_FN, FINALIZE_FN, SYNC_FINISHED_FN, _p]),
+    ("scout_put", _status, [_p, _p, _p, c_size_t, PUT_FINISHED_FN, _p]),
+    ("scout_get", _status, [_p, _p, GET_RECEIVED_FN, _p]),
+    ("scout_get_list", _status, [_p, _p, c_size_t, LIST_MESSAGE_FN, LIST_FINISHED_FN, _p]),
+    # Loopback swarm
+    ("scout_swarm_start", _status, [c_uint32, c_uint16, _handle_out]),
+    ("scout_swarm_bootstrap", _status, [_p, c_char_p, _size_p]),
+    ("scout_swarm_free", None, [_p]),
+]
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    for name, restype, argtypes in _PROTOTYPES:
+        fn = getattr(lib, name)  # AttributeError names a missing symbol
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+if sys.platform == "darwin":
+    _NAMES = ["libscout.dylib", "libscout.1.dylib"]
+elif sys.platform == "win32":
+    _NAMES = ["scout.dll", "libscout.dll"]
+else:
+    _NAMES = ["libscout.so", "libscout.so." + str(ABI_VERSION)]
+
+
+def _try(path: str, tried: List[str], how: str) -> Optional[ctypes.CDLL]:
+    """Loads and checks one candidate; records why it failed in tried."""
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as e:
+        tried.append(f"  {how}: {path}: {e}")
+        return None
+    try:
+        _declare(lib)
+    except AttributeError as e:
+        tried.append(f"  {how}: {path}: not libscout (missing symbol: {e})")
+        return None
+    abi = lib.scout_abi_version()
+    if abi != ABI_VERSION:
+        tried.append(
+            f"  {how}: {path}: ABI version {abi}, this binding needs {ABI_VERSION}"
+            " (rebuild the library or use a matching binding)"
+        )
+        return None
+    return lib
+
+
+def _candidates() -> List[Tuple[str, str]]:
+    """Every (path, how it was found) to try, in order."""
+    out: List[Tuple[str, str]] = []
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in _NAMES:
+        out.append((os.path.join(here, name), "next to the package"))
+    env = os.environ.get("SCOUT_LIBRARY")
+    if env:
+        env = os.path.abspath(os.path.expanduser(env))
+        if os.path.isdir(env):
+            for name in _NAMES:
+                out.append((os.path.join(env, name), "SCOUT_LIBRARY directory"))
+        else:
+            out.append((env, "SCOUT_LIBRARY"))
+    for name in reversed(_NAMES):  # the versioned soname first
+        out.append((name, "system loader"))
+    found = ctypes.util.find_library("scout")
+    if found:
+        out.append((found, "ctypes.util.find_library"))
+    return out
+
+
+def _load() -> Tuple[ctypes.CDLL, str]:
+    tried: List[str] = []
+    env = os.environ.get("SCOUT_LIBRARY")
+    for path, how in _candidates():
+        if how == "next to the package" and not os.path.exists(path):
+            tried.append(f"  {how}: {path}: no such file")
+            continue
+        if how.startswith("SCOUT_LIBRARY") and not os.path.exists(path):
+            tried.append(f"  {how}: {path}: no such file")
+            continue
+        lib = _try(path, tried, how)
+        if lib is not None:
+            if env and not how.startswith("SCOUT_LIBRARY") and how != "next to the package":
+                warnings.warn(
+                    f"SCOUT_LIBRARY={env} could not be used; loaded {path} instead:\n"
+                    + "\n".join(tried),
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return lib, path
+    if not env:
+        tried.insert(len(_NAMES), "  SCOUT_LIBRARY: not set")
+    raise LibraryError(
+        "cannot load libscout (ABI version %d); tried, in order:\n%s\n"
+        "Build it with `cmake -S . -B build && cmake --build build` and set "
+        "SCOUT_LIBRARY to the built file, or put it next to the scout package."
+        % (ABI_VERSION, "\n".join(tried))
+    )
+
+
+LIB, LIBRARY_PATH = _load()
+"""The loaded library with every prototype declared, and where it was found."""

@@ -1,0 +1,535 @@
+"""Sessions (a DHT node running in the background) and loopback swarms.
+
+Every network operation comes in three forms:
+
+* blocking: ``session.put(token, msg)`` waits for the result (the library
+  bounds every operation by the session's ``timeout``; a ``timeout=``
+  argument bounds the wait itself);
+* ``*_async``: ``session.put_async(token, msg)`` returns a
+  :class:`concurrent.futures.Future` at once; its done callbacks run on
+  the library's thread;
+* asyncio: ``await session.aput(token, msg)`` (the ``a`` prefix, as in
+  Django's ``aget``), resolved on the running loop with
+  ``call_soon_threadsafe``.
+
+Callbacks given to :meth:`Session.synchronize` (``on_entry``,
+``finalize``) run on the session's dispatcher thread, one at a time, in
+every form; see :mod:`scout._callbacks` for what happens when they raise.
+A future cannot be cancelled (``Future.cancel()`` returns False): stop or
+close the session to cancel every operation in flight, which then fail
+with :class:`~scout.errors.Cancelled`. Cancelling an asyncio task only
+stops waiting; the operation completes in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import math
+import os
+import weakref
+from ctypes import byref, c_uint16, c_void_p
+from typing import Any, Callable, List, Optional, Sequence, Union
+
+from . import _callbacks as cb
+from . import _lib
+from ._util import UINT32_MAX, bounded, fixed, integer, read_str, u32
+from .entries import Entries, Entry
+from .errors import Timeout, check, error_for
+from .messages import ListMessage, Message, hash_arg
+
+__all__ = ["Session", "Swarm"]
+
+_L = _lib.LIB
+
+_session_logger = logging.getLogger("scout.session")
+
+
+def _slog_level(py_level: int) -> int:
+    """The least severe log/slog level to ask for, for a logging level."""
+    if py_level <= logging.DEBUG:
+        return _lib.LOG_DEBUG
+    if py_level <= logging.INFO:
+        return _lib.LOG_INFO
+    if py_level <= logging.WARNING:
+        return _lib.LOG_WARN
+    return _lib.LOG_ERROR
+
+
+def _py_level(slog_level: int) -> int:
+    if slog_level < _lib.LOG_INFO:
+        return logging.DEBUG
+    if slog_level < _lib.LOG_WARN:
+        return logging.INFO
+    if slog_level < _lib.LOG_ERROR:
+        return logging.WARNING
+    return logging.ERROR
+
+
+class _LogSink:
+    """Where a session's diagnostic lines go: the "scout.session" logger."""
+
+    __slots__ = ("logger",)
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def __call__(self, level: int, message: str) -> None:
+        self.logger.log(_py_level(level), "%s", message)
+
+
+def _free_session(handle: int, log_id: int) -> None:
+    # Pending operations get SCOUT_CANCELLED before this returns, and no
+    # callback (the log's included) runs after it: the log sink can go.
+    _L.scout_session_free(handle)
+    cb.unregister(log_id)
+
+
+def _wait(fut: "concurrent.futures.Future[Any]", timeout: Optional[float], name: str) -> Any:
+    try:
+        return fut.result(timeout)
+    except TimeoutError:
+        if fut.done():
+            raise  # the operation's own Timeout
+        raise Timeout(
+            f"{name}: no result within {timeout} s (the operation goes on in the background)"
+        ) from None
+
+
+def _new_future() -> "concurrent.futures.Future[Any]":
+    fut: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+    fut.set_running_or_notify_cancel()  # the library cannot cancel one operation
+    return fut
+
+
+class Session:
+    """A DHT node running in the background, started on creation.
+
+    Args:
+        bootstrap: nodes to join the DHT through: a ``"host:port"`` string
+            (several separated by commas), a sequence of them, or a
+            :class:`Swarm`. ``None`` (the default) joins the **public**
+            mainline DHT; ``""`` means none (only the state file's nodes).
+        port: UDP port to bind on all IPv4 interfaces; 0 lets the system
+            choose. ``None`` (with ``host`` None too): a random port in the
+            original's range.
+        host: address to bind instead of all IPv4 interfaces, e.g.
+            ``"127.0.0.1"``.
+        state_path: file keeping the node id and good nodes between runs.
+        timeout: deadline of each operation, in seconds (default 30).
+        read_only: announce the node as read-only (BEP 43), for short-lived
+            nodes.
+
+    Diagnostics go to the ``"scout.session"`` logger, at the levels its
+    effective level allows when the session is created.
+
+    Raises:
+        InvalidArgument: unusable options (e.g. a malformed address).
+        NetworkError: the socket cannot be bound or the bootstrap failed.
+    """
+
+    def __init__(
+        self,
+        bootstrap: Union[str, Sequence[str], "Swarm", None] = None,
+        port: Optional[int] = None,
+        *,
+        host: Optional[str] = None,
+        state_path: Union[str, "os.PathLike[str]", None] = None,
+        timeout: Optional[float] = None,
+        read_only: bool = False,
+    ) -> None:
+        self._handle: Optional[int] = None
+        opts = _lib.SessionOptions()
+        check(_L.scout_session_options_init(byref(opts)), "session_options_init")
+
+        if isinstance(bootstrap, Swarm):
+            bootstrap = bootstrap.bootstrap
+        if bootstrap is not None:
+            if isinstance(bootstrap, (bytes, bytearray)):
+                raise TypeError("bootstrap must be str, a sequence of str or a Swarm, not bytes")
+            if not isinstance(bootstrap, str):
+                nodes = list(bootstrap)
+                if not all(isinstance(b, str) for b in nodes):
+                    raise TypeError("bootstrap must be str, a sequence of str or a Swarm")
+                bootstrap = ",".join(nodes)
+            opts.bootstrap = bootstrap.encode()
+        if port is not None or host is not None:
+            p = 0 if port is None else integer(port, "port", 0, 65535)
+            if host is not None and not isinstance(host, str):
+                raise TypeError(f"host must be str, not {type(host).__name__}")
+            h = host or ""
+            if ":" in h and not h.startswith("["):
+                h = f"[{h}]"  # an IPv6 literal
+            opts.listen_addr = f"{h}:{p}".encode()
+        if state_path is not None:
+            opts.state_file = os.fsencode(state_path)
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+                raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+            if not math.isfinite(timeout):
+                raise ValueError("timeout must be a finite number of seconds")
+            ms = round(timeout * 1000)
+            if not 1 <= ms <= UINT32_MAX:
+                raise ValueError(f"timeout must be between 0.001 and {UINT32_MAX // 1000} seconds")
+            opts.timeout_ms = ms
+        opts.read_only = 1 if read_only else 0
+
+        log_id = cb.register(_LogSink(_session_logger))
+        opts.log = cb.LOG
+        opts.log_user = log_id
+        opts.log_level = _slog_level(_session_logger.getEffectiveLevel())
+
+        out = c_void_p()
+        status = _L.scout_session_new(byref(opts), byref(out))
+        if status != _lib.OK:
+            cb.unregister(log_id)
+            raise error_for(status, "session_new")
+        self._handle = out.value
+        self._key: int = out.value or 0
+        self._finalizer = weakref.finalize(self, _free_session, out.value, log_id)
+        status = _L.scout_session_start(out.value)
+        if status != _lib.OK:
+            self.close()
+            raise error_for(status, "session_start")
+
+    # -- life ------------------------------------------------------------------
+
+    def _h(self) -> int:
+        h = self._handle
+        if h is None:
+            raise ValueError("the session is closed")
+        return h
+
+    def stop(self) -> None:
+        """Stops the node: operations in flight fail with Cancelled, the
+        state file is saved, the socket closed; new operations raise
+        WrongState. Stopping a stopped session does nothing. The handle
+        stays until :meth:`close`."""
+        check(_L.scout_session_stop(self._h()), "session_stop")
+
+    def close(self) -> None:
+        """Stops the session if it runs and frees it. Operations in flight
+        fail with Cancelled before this returns. Calling it again does
+        nothing. May be called from the session's own callbacks."""
+        self._handle = None
+        fin = getattr(self, "_finalizer", None)
+        if fin is not None:
+            fin()
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @property
+    def addr(self) -> str:
+        """The address the socket is bound to, ``"ip:port"``."""
+        h = self._h()
+        return read_str(lambda buf, n: _L.scout_session_addr(h, buf, n), _lib.ADDR_STRLEN, "session_addr")
+
+    @property
+    def port(self) -> int:
+        """The UDP port the socket is bound to."""
+        p = c_uint16()
+        check(_L.scout_session_port(self._h(), byref(p)), "session_port")
+        return p.value
+
+    def __repr__(self) -> str:
+        if self._handle is None:
+            return "<scout.Session closed>"
+        try:
+            return f"<scout.Session {self.addr}>"
+        except Exception:
+            return "<scout.Session>"
+
+    # -- plumbing --------------------------------------------------------------
+
+    def _start(self, op: cb.Operation, call: Callable[[int, int], int]) -> None:
+        """Registers op, then starts it with call(handle, op_id); an
+        operation that fails to start never calls back: unregister, raise."""
+        h = self._h()
+        op_id = cb.register(op)
+        try:
+            status = call(h, op_id)
+        except BaseException:
+            cb.unregister(op_id)
+            raise
+        if status != _lib.OK:
+            cb.unregister(op_id)
+            raise error_for(status, op.name)
+
+    def _refuse_in_callback(self, name: str) -> None:
+        if cb.in_callback_of(self._key):
+            raise RuntimeError(
+                f"{name}() called from one of this session's callbacks would wait for the "
+                f"thread it runs on; use {name}_async() there"
+            )
+
+    # -- synchronize -------------------------------------------------------------
+
+    def _synchronize(
+        self,
+        shared: bytes,
+        entries: Entries,
+        on_entry: Optional[Callable[[Entry], Any]],
+        finalize: Optional[Callable[[Entries], Any]],
+        sink: cb.Sink,
+    ) -> None:
+        secret = fixed(shared, "shared", _lib.KEY_SIZE)
+        if not isinstance(entries, Entries):
+            raise TypeError(f"entries must be scout.Entries, not {type(entries).__name__}")
+        if on_entry is not None and not callable(on_entry):
+            raise TypeError("on_entry must be callable or None")
+        if finalize is not None and not callable(finalize):
+            raise TypeError("finalize must be callable or None")
+        op = cb.Operation("synchronize", self, self._key, sink, keep=entries)
+        op.on_entry = on_entry
+        op.finalize = finalize
+        eh = entries._h()
+        self._start(
+            op,
+            lambda h, user: _L.scout_synchronize(
+                h,
+                secret,
+                eh,
+                cb.ENTRY_UPDATED if on_entry is not None else cb.NO_ENTRY_UPDATED,
+                cb.FINALIZE if finalize is not None else cb.NO_FINALIZE,
+                cb.SYNC_FINISHED,
+                user,
+            ),
+        )
+
+    def synchronize_async(
+        self,
+        shared: bytes,
+        entries: Entries,
+        on_entry: Optional[Callable[[Entry], Any]] = None,
+        finalize: Optional[Callable[[Entries], Any]] = None,
+    ) -> "concurrent.futures.Future[Entries]":
+        """As :meth:`synchronize`, returning a future at once."""
+        fut = _new_future()
+        self._synchronize(shared, entries, on_entry, finalize, cb.future_sink(fut))
+        return fut
+
+    def synchronize(
+        self,
+        shared: bytes,
+        entries: Entries,
+        on_entry: Optional[Callable[[Entry], Any]] = None,
+        finalize: Optional[Callable[[Entries], Any]] = None,
+        *,
+        timeout: Optional[float] = None,
+    ) -> Entries:
+        """Synchronizes an entry list with the peer that shares ``shared``.
+
+        Reads the list the two peers share from the DHT, merges it into a
+        copy of ``entries`` (the higher seq wins), calls ``on_entry(entry)``
+        for each entry that is new or newer than the local one, calls
+        ``finalize(merged)`` to allow a last change (``merged`` is valid
+        during the call only), then seals, signs and writes it.
+
+        Args:
+            shared: the 32-byte shared secret (:func:`scout.key_exchange`).
+            entries: this side's list; on success it is replaced, in place,
+                by the list as written.
+            timeout: seconds to wait for the result (default: until the
+                library's own deadline ends the operation).
+
+        Returns:
+            ``entries``, now holding the list as written.
+
+        Raises:
+            Timeout, NetworkError, Conflict, TooLarge (the merged list does
+            not fit once sealed), Cancelled, or the first exception raised
+            by ``on_entry`` / ``finalize``.
+        """
+        self._refuse_in_callback("synchronize")
+        return _wait(self.synchronize_async(shared, entries, on_entry, finalize), timeout, "synchronize")
+
+    async def asynchronize(
+        self,
+        shared: bytes,
+        entries: Entries,
+        on_entry: Optional[Callable[[Entry], Any]] = None,
+        finalize: Optional[Callable[[Entries], Any]] = None,
+    ) -> Entries:
+        """As :meth:`synchronize`, awaitable. The callbacks still run on the
+        library's thread, not the event loop's."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._synchronize(shared, entries, on_entry, finalize, cb.asyncio_sink(loop, fut))
+        return await fut
+
+    # -- put ---------------------------------------------------------------------
+
+    def _put(self, token: bytes, msg: bytes, sink: cb.Sink) -> None:
+        t = hash_arg(token, "token")
+        m = bounded(msg, "msg", _lib.MAX_MESSAGE_SIZE)
+        op = cb.Operation("put", self, self._key, sink)
+        self._start(op, lambda h, user: _L.scout_put(h, t, m, len(m), cb.PUT_FINISHED, user))
+
+    def put_async(self, token: bytes, msg: bytes) -> "concurrent.futures.Future[bytes]":
+        """As :meth:`put`, returning a future at once."""
+        fut = _new_future()
+        self._put(token, msg, cb.future_sink(fut))
+        return fut
+
+    def put(self, token: bytes, msg: bytes, *, timeout: Optional[float] = None) -> bytes:
+        """Stores an offline message whose next hash is ``token``
+        (from :meth:`scout.ListHead.push_front`).
+
+        Returns:
+            The stored item's hash (20 bytes): the list's new head.
+
+        Raises:
+            TooLarge: msg is longer than 973 bytes (nothing is sent).
+            Timeout, NetworkError, Cancelled.
+        """
+        self._refuse_in_callback("put")
+        return _wait(self.put_async(token, msg), timeout, "put")
+
+    async def aput(self, token: bytes, msg: bytes) -> bytes:
+        """As :meth:`put`, awaitable."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._put(token, msg, cb.asyncio_sink(loop, fut))
+        return await fut
+
+    # -- get ---------------------------------------------------------------------
+
+    def _get(self, hash: bytes, sink: cb.Sink) -> None:
+        target = hash_arg(hash, "hash")
+        op = cb.Operation("get", self, self._key, sink)
+        self._start(op, lambda h, user: _L.scout_get(h, target, cb.GET_RECEIVED, user))
+
+    def get_async(self, hash: bytes) -> "concurrent.futures.Future[Message]":
+        """As :meth:`get`, returning a future at once."""
+        fut = _new_future()
+        self._get(hash, cb.future_sink(fut))
+        return fut
+
+    def get(self, hash: bytes, *, timeout: Optional[float] = None) -> Message:
+        """Fetches the message stored under ``hash`` (bytes or a ListHead).
+
+        Returns:
+            ``Message(message, next)``, which unpacks as ``msg, next``;
+            ``next`` is 20 zero bytes at the list's end.
+
+        Raises:
+            NotFound: no node holds it. Timeout, NetworkError, Cancelled.
+        """
+        self._refuse_in_callback("get")
+        return _wait(self.get_async(hash), timeout, "get")
+
+    async def aget(self, hash: bytes) -> Message:
+        """As :meth:`get`, awaitable."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._get(hash, cb.asyncio_sink(loop, fut))
+        return await fut
+
+    # -- get_list ----------------------------------------------------------------
+
+    def _get_list(self, head: bytes, limit: int, sink: cb.Sink) -> None:
+        target = hash_arg(head, "head")
+        n = integer(limit, "limit", 0, 2**64 - 1)
+        op = cb.Operation("get_list", self, self._key, sink)
+        self._start(
+            op, lambda h, user: _L.scout_get_list(h, target, n, cb.LIST_MESSAGE, cb.LIST_FINISHED, user)
+        )
+
+    def get_list_async(self, head: bytes, limit: int = 0) -> "concurrent.futures.Future[List[ListMessage]]":
+        """As :meth:`get_list`, returning a future at once."""
+        fut = _new_future()
+        self._get_list(head, limit, cb.future_sink(fut))
+        return fut
+
+    def get_list(self, head: bytes, limit: int = 0, *, timeout: Optional[float] = None) -> List[ListMessage]:
+        """Walks the message list from ``head`` (bytes or a ListHead),
+        newest first, for at most ``limit`` messages (0: to the end).
+
+        Returns:
+            ``[ListMessage(hash, message, next), ...]``; an empty head
+            gives ``[]``.
+
+        Raises:
+            NotFound, Timeout, NetworkError, Cancelled: a message could not
+            be read; the exception's ``messages`` attribute holds those
+            read before it.
+        """
+        self._refuse_in_callback("get_list")
+        return _wait(self.get_list_async(head, limit), timeout, "get_list")
+
+    async def aget_list(self, head: bytes, limit: int = 0) -> List[ListMessage]:
+        """As :meth:`get_list`, awaitable."""
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._get_list(head, limit, cb.asyncio_sink(loop, fut))
+        return await fut
+
+
+class Swarm:
+    """A loopback swarm: ``nodes`` real DHT nodes on 127.0.0.1 in this
+    process, for tests and local development. Pass it (or its
+    :attr:`bootstrap` address) as a Session's ``bootstrap`` and sessions
+    find each other without the public DHT::
+
+        with Swarm(16) as swarm, Session(swarm, host="127.0.0.1") as s:
+            ...
+
+    Args:
+        nodes: how many nodes (0: the library's default, 32).
+        port: the first node's UDP port, the others follow; 0 lets the
+            system choose every port.
+
+    Raises:
+        NetworkError: a socket cannot be bound. Timeout: the nodes did not
+            join within 2 minutes.
+    """
+
+    def __init__(self, nodes: int = 32, port: int = 0) -> None:
+        self._handle: Optional[int] = None
+        n = u32(nodes, "nodes")
+        p = integer(port, "port", 0, 65535)
+        out = c_void_p()
+        check(_L.scout_swarm_start(n, p, byref(out)), "swarm_start")
+        self._handle = out.value
+        self._finalizer = weakref.finalize(self, _L.scout_swarm_free, out.value)
+        h = out.value
+        self._bootstrap = read_str(
+            lambda buf, ln: _L.scout_swarm_bootstrap(h, buf, ln), _lib.ADDR_STRLEN, "swarm_bootstrap"
+        )
+
+    @property
+    def bootstrap(self) -> str:
+        """The swarm's bootstrap address, ``"127.0.0.1:PORT"``."""
+        if self._handle is None:
+            raise ValueError("the swarm is closed")
+        return self._bootstrap
+
+    def close(self) -> None:
+        """Stops every node and frees the swarm (blocks until they are
+        closed). Calling it again does nothing."""
+        self._handle = None
+        fin = getattr(self, "_finalizer", None)
+        if fin is not None:
+            fin()
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def __enter__(self) -> "Swarm":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "<scout.Swarm closed>" if self._handle is None else f"<scout.Swarm {self._bootstrap}>"
