@@ -51,6 +51,15 @@ request may carry "timeout_s" (default 60).  "node" is an index 0..N-1.
           "alerts":n}.  Waits for the authoritative (final) alert;
       "first_ms" is when the first alert came.  "first": true replies on
       the first alert instead.
+  {"op":"put_scout_entries","node":i,"shared_hex":..,"entries":[{"id","seq",
+   "value_hex"}]}  the list in Scout's format (scout_format.py): sealed
+      with the shared secret, signed with the key it seeds.
+  {"op":"get_scout_entries","node":i,"shared_hex":..} -> get_mutable's reply
+      plus "entries" (opened and parsed).
+  {"op":"put_scout_message","node":i,"next_hex":..,"message_hex":..}
+      a message blob as an immutable item -> put_immutable's reply.
+  {"op":"get_scout_message","node":i,"target":..} -> get_immutable's reply
+      plus "message_hex" and "next_hex" (the blob parsed).
   {"op":"stats"} -> {"table_sizes":[..],"replacements":[..],
                      "active_lookups":[..]} per node.
   {"op":"quit"}  -> waits (up to 20 s) for the replies still owed, answers
@@ -177,6 +186,8 @@ import time
 import libtorrent as lt
 import nacl.exceptions
 import nacl.signing
+
+import scout_format
 
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -507,7 +518,7 @@ class Driver:
             self._finish(p, {"ok": False, "error":
                              "libtorrent target %s != %s" % (got, target)})
 
-    def op_get_immutable(self, req):
+    def op_get_immutable(self, req, post=None):
         i = self.node_index(req)
         target = req["target"].lower()
         raw = bytes.fromhex(target)
@@ -517,8 +528,10 @@ class Driver:
         def on_alert(p, a):
             v = item_value(a)
             if v is None:
-                return {"found": False, "target": target}
-            return {"found": True, "target": target, "value_hex": v.hex()}
+                r = {"found": False, "target": target}
+            else:
+                r = {"found": True, "target": target, "value_hex": v.hex()}
+            return post(r, v) if post else r
         p = Pending(req, ("get_i", target), i, on_alert)
         self._register(p)
         self.sessions[i].dht_get_immutable_item(lt.sha1_hash(raw))
@@ -545,7 +558,7 @@ class Driver:
         self._register(p)
         self.sessions[i].dht_put_mutable_item(sk, pk, value, salt)
 
-    def op_get_mutable(self, req):
+    def op_get_mutable(self, req, post=None):
         i = self.node_index(req)
         pk = bytes.fromhex(req["public_key_hex"])
         salt = bytes.fromhex(req.get("salt_hex", ""))
@@ -570,11 +583,61 @@ class Driver:
                      target=hashlib.sha1(pk + salt).hexdigest())
             st["partial"] = r
             if a.authoritative or first_only:
-                return r
+                return post(r, v) if post else r
             return None
         p = Pending(req, ("get_m", pk, salt), i, on_alert)
         self._register(p)
         self.sessions[i].dht_get_mutable_item(pk, salt)
+
+    # Scout's formats, built and read by scout_format.py (an implementation
+    # independent of the Go core), stored and fetched by libtorrent.
+
+    def op_put_scout_entries(self, req):
+        """{"shared_hex", "entries": [{"id","seq","value_hex"}]}: seal the
+        list with the shared secret and store it as libtorrent's mutable
+        item signed with the key seeded by the secret."""
+        shared = bytes.fromhex(req["shared_hex"])
+        entries = [(e["id"], e["seq"], bytes.fromhex(e["value_hex"]))
+                   for e in req["entries"]]
+        sealed = scout_format.seal(shared, scout_format.serialize_entries(entries))
+        self.op_put_mutable(dict(req, seed_hex=shared.hex(), value_hex=sealed.hex()))
+
+    def op_get_scout_entries(self, req):
+        """{"shared_hex"}: fetch the mutable item, open it, parse the
+        entries -> {"found", "seq", "entries": [...]} or an error."""
+        shared = bytes.fromhex(req["shared_hex"])
+        pk = scout_format.signing_public_key(shared)
+
+        def post(r, v):
+            if not r.get("found"):
+                return r
+            try:
+                entries, _ = scout_format.parse_entries(scout_format.open_sealed(shared, v))
+            except scout_format.FormatError as e:
+                return dict(r, ok=False, error="scout format: %s" % e)
+            return dict(r, entries=[{"id": i, "seq": q, "value_hex": b.hex()}
+                                    for i, q, b in entries])
+        self.op_get_mutable(dict(req, public_key_hex=pk.hex()), post)
+
+    def op_put_scout_message(self, req):
+        """{"next_hex", "message_hex"}: store a message blob as an
+        immutable item; the reply's target is the list's new head."""
+        blob = scout_format.encode_message(bytes.fromhex(req["next_hex"]),
+                                           bytes.fromhex(req["message_hex"]))
+        self.op_put_immutable(dict(req, value_hex=blob.hex()))
+
+    def op_get_scout_message(self, req):
+        """{"target"}: fetch a message blob and parse it ->
+        {"found", "message_hex", "next_hex"}."""
+        def post(r, v):
+            if not r.get("found"):
+                return r
+            try:
+                msg, nxt = scout_format.parse_message(v)
+            except scout_format.FormatError as e:
+                return dict(r, ok=False, error="scout format: %s" % e)
+            return dict(r, message_hex=msg.hex(), next_hex=nxt.hex())
+        self.op_get_immutable(req, post)
 
     def collect_stats(self, timeout_s=10.0):
         """Routing-table sizes of every node (blocks; via the pumps)."""
