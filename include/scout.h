@@ -48,8 +48,9 @@
 **   writes nothing to the buffer and sets *len to the size needed, so the
 **   call can be repeated. A NULL buffer with *len == 0 is a valid way to ask
 **   for the size. The SCOUT_MAX_* constants bound every such output.
-** - Pointers passed to a callback (values, messages, hashes) are valid only
-**   for the duration of that call: copy what you keep.
+** - Pointers passed to a callback (values, messages, hashes) point to
+**   memory the library allocated for that call and frees when it returns:
+**   copy what you keep. They are never NULL, even for an empty value.
 **
 ** ------------------------------------------------------------------------
 ** HANDLES
@@ -632,8 +633,8 @@ SCOUT_API scout_status scout_session_start(scout_session *session);
 ** Called from one of this session's callbacks, it returns at once and the
 ** node finishes stopping in the background.
 ** Errors: SCOUT_WRONG_STATE if the session was never started;
-** SCOUT_INVALID_ARGUMENT for a bad handle; an error from saving the state
-** (the session is stopped regardless).
+** SCOUT_INVALID_ARGUMENT for a bad handle; SCOUT_INTERNAL if the state
+** file could not be saved (the session is stopped regardless).
 ** Thread: any.
 */
 SCOUT_API scout_status scout_session_stop(scout_session *session);
