@@ -511,3 +511,37 @@ func TestDeadNodesDoNotStopOperations(t *testing.T) {
 		assert.Equal(t, 1, read.Entries.Len())
 	}
 }
+
+func TestReadWritesNothing(t *testing.T) {
+	sw := swarm64(t)
+	nodes := sw.Sessions()
+	ctx := context.Background()
+	shared := randomShared(t)
+	_, err := nodes[1].Read(ctx, shared)
+	require.ErrorIs(t, err, scout.ErrNotFound)
+
+	l := scout.NewEntries()
+	l.Assign(5, []byte("five"))
+	wrote, err := nodes[2].Synchronize(ctx, shared, l, scout.SyncHandler{})
+	require.NoError(t, err)
+	for range 3 {
+		read, err := nodes[3].Read(ctx, shared)
+		require.NoError(t, err)
+		assert.Equal(t, wrote.Seq, read.Seq, "a read does not bump the seq")
+		assert.GreaterOrEqual(t, read.Copies, 1)
+		e, ok := read.Entries.Get(5)
+		require.True(t, ok)
+		assert.Equal(t, "five", string(e.Value))
+	}
+	_, err = nodes[4].Read(ctx, randomShared(t))
+	require.ErrorIs(t, err, scout.ErrNotFound)
+
+	// Copies that all fail to open are a decryption error, not "not found".
+	other := randomShared(t)
+	foreign, err := scout.SealEntries(randomShared(t), l)
+	require.NoError(t, err)
+	_, err = nodes[5].PutMutableCopies(ctx, other, 1, func(int) []byte { return foreign })
+	require.NoError(t, err)
+	_, err = nodes[6].Read(ctx, other)
+	require.ErrorIs(t, err, scout.ErrDecrypt)
+}

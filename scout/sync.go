@@ -243,3 +243,50 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		}
 	}
 }
+
+// ReadResult reports a completed Read.
+type ReadResult struct {
+	Entries *Entries // every verified copy opened and merged
+	Seq     int64    // the highest item seq found
+	Copies  int      // how many nodes hold a verified copy
+	Failed  int      // distinct copies that failed to open
+}
+
+// Read looks up the entry list stored under shared and merges every copy,
+// without writing anything back (Synchronize reads and writes). It ends
+// with ErrNotFound when no node holds the list, and with ErrDecrypt when
+// copies exist but none opens.
+func (s *Session) Read(ctx context.Context, shared SharedSecret) (ReadResult, error) {
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return ReadResult{}, err
+	}
+	defer done()
+	target := nodeID(shared.Target())
+	nodes, copies, held, err := s.readMutable(ctx, target, nil)
+	if err != nil {
+		return ReadResult{}, s.opErr(ctx, err)
+	}
+	if len(nodes) == 0 {
+		return ReadResult{}, s.opErr(ctx, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork))
+	}
+	if len(copies) == 0 {
+		return ReadResult{}, fmt.Errorf("%w: no entry list under %x", ErrNotFound, target)
+	}
+	r := &syncRun{s: s, work: NewEntries(), mine: map[uint32]bool{}, reported: map[uint32]int64{}}
+	res := ReadResult{Copies: len(held)}
+	for _, c := range copies {
+		res.Seq = max(res.Seq, c.seq)
+		remote, err := OpenEntries(shared, c.sealed)
+		if err != nil {
+			res.Failed++
+			continue
+		}
+		r.merge(remote)
+	}
+	if res.Failed == len(copies) {
+		return ReadResult{}, fmt.Errorf("%w: none of the %d copies under %x opens", ErrDecrypt, len(copies), target)
+	}
+	res.Entries = r.work
+	return res, nil
+}
