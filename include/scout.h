@@ -348,8 +348,8 @@ SCOUT_API scout_status scout_entries_clone(const scout_entries *entries, scout_e
 
 /**
 ** Frees an entry list. NULL and already freed handles are ignored.
-** Thread: any; the handle must not be in use by another thread's call
-** (such a call may then fail with SCOUT_INVALID_ARGUMENT, harmlessly).
+** Thread: any. A call using the handle on another thread at the same time
+** either completes first or fails with SCOUT_INVALID_ARGUMENT.
 */
 SCOUT_API void scout_entries_free(scout_entries *entries);
 
