@@ -7,15 +7,27 @@ always bootstrap from a loopback swarm: no test contacts the public DHT.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, List
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Nothing written into the source tree or the directory the tests run from:
+# no example database, and Hypothesis's caches in a temporary directory.
+_hypothesis_home = tempfile.mkdtemp(prefix="scout-hypothesis-")
+atexit.register(shutil.rmtree, _hypothesis_home, True)
+set_hypothesis_home_dir(_hypothesis_home)
+settings.register_profile("scout", database=None)
+settings.load_profile("scout")
 
 HERE = Path(__file__).resolve().parent
 PACKAGE_ROOT = HERE.parent  # bindings/python
