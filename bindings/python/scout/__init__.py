@@ -79,7 +79,8 @@ library_path: str = _lib.LIBRARY_PATH
 
 def library_version() -> str:
     """The loaded library's version string, e.g. ``"0.1.0"``."""
-    return _lib.LIB.scout_version().decode()
+    v: bytes = _lib.LIB.scout_version()
+    return v.decode()
 
 
 def handle_count() -> int:

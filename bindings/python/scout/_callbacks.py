@@ -207,10 +207,20 @@ def _internal(what: str, op: Optional[Operation], e: BaseException) -> None:
 
 
 def _completion(user: Optional[int], what: str) -> Optional[Operation]:
-    op = unregister(user)
+    op: Optional[Operation] = unregister(user)
     if op is None:
         logger.error("scout: %s callback for an unknown operation id %r", what, user)
     return op
+
+
+def _bytes(ptr: Optional[int], length: int) -> bytes:
+    """Copies length bytes the library passed; the header promises non-NULL
+    pointers, but a NULL one gives zero bytes rather than a crash."""
+    return string_at(ptr, length) if ptr and length else b""
+
+
+def _hash(ptr: Optional[int]) -> bytes:
+    return string_at(ptr, _lib.HASH_SIZE) if ptr else bytes(_lib.HASH_SIZE)
 
 
 # ---------------------------------------------------------------------------
@@ -232,7 +242,7 @@ def _on_entry_updated(user: Optional[int], ident: int, seq: int, value: Optional
         op = lookup(user)
         if op is None or op.on_entry is None:
             return
-        data = string_at(value, length) if length else b""
+        data = _bytes(value, length)
         with _Dispatching(op.session_key):
             op.call_user("on_entry", op.on_entry, Entry(ident, seq, data))
     except BaseException as e:  # noqa: B036
@@ -277,7 +287,7 @@ def _on_put_finished(user: Optional[int], status: int, hash: Optional[int], stor
             return
         with _Dispatching(op.session_key):
             if status == _lib.OK:
-                op.settle(string_at(hash, _lib.HASH_SIZE), None)
+                op.settle(_hash(hash), None)
             else:
                 op.settle(None, error_for(status, "put"))
     except BaseException as e:  # noqa: B036
@@ -294,8 +304,8 @@ def _on_get_received(
             return
         with _Dispatching(op.session_key):
             if status == _lib.OK:
-                data = string_at(msg, length) if length else b""
-                op.settle(Message(data, string_at(next, _lib.HASH_SIZE)), None)
+                data = _bytes(msg, length)
+                op.settle(Message(data, _hash(next)), None)
             else:
                 op.settle(None, error_for(status, "get"))
     except BaseException as e:  # noqa: B036
@@ -310,9 +320,9 @@ def _on_list_message(
         op = lookup(user)
         if op is None:
             return
-        data = string_at(msg, length) if length else b""
+        data = _bytes(msg, length)
         op.messages.append(
-            ListMessage(string_at(hash, _lib.HASH_SIZE), data, string_at(next, _lib.HASH_SIZE))
+            ListMessage(_hash(hash), data, _hash(next))
         )
     except BaseException as e:  # noqa: B036
         _internal("list_message", None, e)

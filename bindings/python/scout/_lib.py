@@ -47,7 +47,7 @@ from ctypes import (
     c_uint32,
     c_void_p,
 )
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 __all__ = ["ABI_VERSION", "LIB", "LIBRARY_PATH", "LibraryError"]
 
@@ -140,7 +140,7 @@ _p = c_void_p  # a byte array or a handle
 _size_p = POINTER(c_size_t)
 _handle_out = POINTER(c_void_p)
 
-_PROTOTYPES: List[Tuple[str, object, list]] = [
+_PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     # Versions and status codes
     ("scout_version", c_char_p, []),
     ("scout_abi_version", c_uint, []),

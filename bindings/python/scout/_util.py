@@ -8,7 +8,7 @@ TooLarge, itself a ValueError, for a wire-format limit).
 from __future__ import annotations
 
 import operator
-from ctypes import byref, c_size_t, create_string_buffer
+from ctypes import byref, c_size_t, c_void_p, create_string_buffer
 from typing import Any, Callable, Optional
 
 from . import _lib
@@ -70,6 +70,15 @@ def u32(value: Any, name: str) -> int:
 
 def i64(value: Any, name: str) -> int:
     return integer(value, name, INT64_MIN, INT64_MAX)
+
+
+def handle_of(out: c_void_p, context: str) -> int:
+    """The handle a successful call wrote to out (never NULL then)."""
+    if not out.value:
+        from .errors import InternalError
+
+        raise InternalError(f"{context}: the library returned a NULL handle")
+    return out.value
 
 
 def read_var(call: Callable[[Any, Any], int], guess: int, context: Optional[str] = None) -> bytes:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import weakref
 from ctypes import byref, c_int64, c_size_t, c_uint32, c_void_p, create_string_buffer
-from typing import Any, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 from . import _lib
-from ._util import as_bytes, bounded, i64, read_var, u32
+from ._util import as_bytes, bounded, handle_of, i64, read_var, u32
 from .errors import check
 
 __all__ = ["Entry", "Entries", "MAX_VALUE_SIZE", "MAX_ENTRIES"]
@@ -62,7 +62,7 @@ class Entries(Mapping[int, Entry]):
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         h = c_void_p()
         check(_L.scout_entries_new(byref(h)), "entries_new")
-        self._adopt(h.value)
+        self._adopt(handle_of(h, "entries_new"))
         try:
             for e in entries:
                 if not isinstance(e, tuple) or len(e) != 3:
@@ -74,12 +74,12 @@ class Entries(Mapping[int, Entry]):
 
     # -- handle life ---------------------------------------------------------
 
-    def _adopt(self, handle: Optional[int]) -> None:
+    def _adopt(self, handle: int) -> None:
         self._handle: Optional[int] = handle
-        self._finalizer: Optional[weakref.finalize] = weakref.finalize(self, _free_entries, handle)
+        self._finalizer: Optional[Callable[[], Any]] = weakref.finalize(self, _free_entries, handle)
 
     @classmethod
-    def _from_handle(cls, handle: Optional[int]) -> "Entries":
+    def _from_handle(cls, handle: int) -> "Entries":
         obj = cls.__new__(cls)
         obj._adopt(handle)
         return obj
@@ -172,11 +172,11 @@ class Entries(Mapping[int, Entry]):
         check(status, "entries_get")
         return True
 
-    def values(self):  # type: ignore[override]
+    def values(self) -> List[Entry]:  # type: ignore[override]
         """The entries, in list order (a list; one snapshot)."""
         return self.to_list()
 
-    def items(self):  # type: ignore[override]
+    def items(self) -> List[Tuple[int, Entry]]:  # type: ignore[override]
         """(id, entry) pairs, in list order (a list; one snapshot)."""
         return [(e.id, e) for e in self.to_list()]
 
@@ -240,7 +240,7 @@ class Entries(Mapping[int, Entry]):
         """An independent copy of the list."""
         h = c_void_p()
         check(_L.scout_entries_clone(self._h(), byref(h)), "entries_clone")
-        return Entries._from_handle(h.value)
+        return Entries._from_handle(handle_of(h, "entries_clone"))
 
     __copy__ = copy
 
@@ -268,4 +268,4 @@ class Entries(Mapping[int, Entry]):
         h = c_void_p()
         consumed = c_size_t()
         check(_L.scout_entries_parse(b, len(b), byref(h), byref(consumed)), "entries_parse")
-        return cls._from_handle(h.value), consumed.value
+        return cls._from_handle(handle_of(h, "entries_parse")), consumed.value

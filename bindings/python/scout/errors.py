@@ -25,7 +25,7 @@ the library.
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
 from . import _lib
 
@@ -70,7 +70,7 @@ class ScoutError(Exception):
         # would read two as (errno, strerror).
         super().__init__(message)
 
-    def __reduce__(self):  # pickling keeps the status
+    def __reduce__(self) -> Tuple[Any, ...]:  # pickling keeps the status
         return (self.__class__, (str(self), self.status))
 
 

@@ -30,20 +30,23 @@ import math
 import os
 import weakref
 from ctypes import byref, c_uint16, c_void_p
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, TypeVar, Union
 
 from . import _callbacks as cb
 from . import _lib
-from ._util import UINT32_MAX, bounded, fixed, integer, read_str, u32
+from ._util import UINT32_MAX, bounded, fixed, handle_of, integer, read_str, u32
 from .entries import Entries, Entry
 from .errors import Timeout, check, error_for
-from .messages import ListMessage, Message, hash_arg
+from .messages import ListHead, ListMessage, Message, hash_arg
 
 __all__ = ["Session", "Swarm"]
 
 _L = _lib.LIB
 
 _session_logger = logging.getLogger("scout.session")
+
+#: A 20-byte hash argument: bytes-like, or a ListHead for its head.
+HashLike = Union[bytes, bytearray, memoryview, ListHead]
 
 
 def _slog_level(py_level: int) -> int:
@@ -86,10 +89,13 @@ def _free_session(handle: int, log_id: int) -> None:
     cb.unregister(log_id)
 
 
-def _wait(fut: "concurrent.futures.Future[Any]", timeout: Optional[float], name: str) -> Any:
+T = TypeVar("T")
+
+
+def _wait(fut: "concurrent.futures.Future[T]", timeout: Optional[float], name: str) -> T:
     try:
         return fut.result(timeout)
-    except TimeoutError:
+    except concurrent.futures.TimeoutError:  # an alias of TimeoutError from 3.11
         if fut.done():
             raise  # the operation's own Timeout
         raise Timeout(
@@ -158,10 +164,10 @@ class Session:
             p = 0 if port is None else integer(port, "port", 0, 65535)
             if host is not None and not isinstance(host, str):
                 raise TypeError(f"host must be str, not {type(host).__name__}")
-            h = host or ""
-            if ":" in h and not h.startswith("["):
-                h = f"[{h}]"  # an IPv6 literal
-            opts.listen_addr = f"{h}:{p}".encode()
+            bind = host or ""
+            if ":" in bind and not bind.startswith("["):
+                bind = f"[{bind}]"  # an IPv6 literal
+            opts.listen_addr = f"{bind}:{p}".encode()
         if state_path is not None:
             opts.state_file = os.fsencode(state_path)
         if timeout is not None:
@@ -185,10 +191,11 @@ class Session:
         if status != _lib.OK:
             cb.unregister(log_id)
             raise error_for(status, "session_new")
-        self._handle = out.value
-        self._key: int = out.value or 0
-        self._finalizer = weakref.finalize(self, _free_session, out.value, log_id)
-        status = _L.scout_session_start(out.value)
+        h = handle_of(out, "session_new")
+        self._handle = h
+        self._key: int = h
+        self._finalizer = weakref.finalize(self, _free_session, h, log_id)
+        status = _L.scout_session_start(h)
         if status != _lib.OK:
             self.close()
             raise error_for(status, "session_start")
@@ -362,25 +369,25 @@ class Session:
         """As :meth:`synchronize`, awaitable. The callbacks still run on the
         library's thread, not the event loop's."""
         loop = asyncio.get_running_loop()
-        fut = loop.create_future()
+        fut: "asyncio.Future[Entries]" = loop.create_future()
         self._synchronize(shared, entries, on_entry, finalize, cb.asyncio_sink(loop, fut))
         return await fut
 
     # -- put ---------------------------------------------------------------------
 
-    def _put(self, token: bytes, msg: bytes, sink: cb.Sink) -> None:
+    def _put(self, token: HashLike, msg: bytes, sink: cb.Sink) -> None:
         t = hash_arg(token, "token")
         m = bounded(msg, "msg", _lib.MAX_MESSAGE_SIZE)
         op = cb.Operation("put", self, self._key, sink)
         self._start(op, lambda h, user: _L.scout_put(h, t, m, len(m), cb.PUT_FINISHED, user))
 
-    def put_async(self, token: bytes, msg: bytes) -> "concurrent.futures.Future[bytes]":
+    def put_async(self, token: HashLike, msg: bytes) -> "concurrent.futures.Future[bytes]":
         """As :meth:`put`, returning a future at once."""
         fut = _new_future()
         self._put(token, msg, cb.future_sink(fut))
         return fut
 
-    def put(self, token: bytes, msg: bytes, *, timeout: Optional[float] = None) -> bytes:
+    def put(self, token: HashLike, msg: bytes, *, timeout: Optional[float] = None) -> bytes:
         """Stores an offline message whose next hash is ``token``
         (from :meth:`scout.ListHead.push_front`).
 
@@ -394,27 +401,27 @@ class Session:
         self._refuse_in_callback("put")
         return _wait(self.put_async(token, msg), timeout, "put")
 
-    async def aput(self, token: bytes, msg: bytes) -> bytes:
+    async def aput(self, token: HashLike, msg: bytes) -> bytes:
         """As :meth:`put`, awaitable."""
         loop = asyncio.get_running_loop()
-        fut = loop.create_future()
+        fut: "asyncio.Future[bytes]" = loop.create_future()
         self._put(token, msg, cb.asyncio_sink(loop, fut))
         return await fut
 
     # -- get ---------------------------------------------------------------------
 
-    def _get(self, hash: bytes, sink: cb.Sink) -> None:
+    def _get(self, hash: HashLike, sink: cb.Sink) -> None:
         target = hash_arg(hash, "hash")
         op = cb.Operation("get", self, self._key, sink)
         self._start(op, lambda h, user: _L.scout_get(h, target, cb.GET_RECEIVED, user))
 
-    def get_async(self, hash: bytes) -> "concurrent.futures.Future[Message]":
+    def get_async(self, hash: HashLike) -> "concurrent.futures.Future[Message]":
         """As :meth:`get`, returning a future at once."""
         fut = _new_future()
         self._get(hash, cb.future_sink(fut))
         return fut
 
-    def get(self, hash: bytes, *, timeout: Optional[float] = None) -> Message:
+    def get(self, hash: HashLike, *, timeout: Optional[float] = None) -> Message:
         """Fetches the message stored under ``hash`` (bytes or a ListHead).
 
         Returns:
@@ -427,16 +434,16 @@ class Session:
         self._refuse_in_callback("get")
         return _wait(self.get_async(hash), timeout, "get")
 
-    async def aget(self, hash: bytes) -> Message:
+    async def aget(self, hash: HashLike) -> Message:
         """As :meth:`get`, awaitable."""
         loop = asyncio.get_running_loop()
-        fut = loop.create_future()
+        fut: "asyncio.Future[Message]" = loop.create_future()
         self._get(hash, cb.asyncio_sink(loop, fut))
         return await fut
 
     # -- get_list ----------------------------------------------------------------
 
-    def _get_list(self, head: bytes, limit: int, sink: cb.Sink) -> None:
+    def _get_list(self, head: HashLike, limit: int, sink: cb.Sink) -> None:
         target = hash_arg(head, "head")
         n = integer(limit, "limit", 0, 2**64 - 1)
         op = cb.Operation("get_list", self, self._key, sink)
@@ -444,13 +451,13 @@ class Session:
             op, lambda h, user: _L.scout_get_list(h, target, n, cb.LIST_MESSAGE, cb.LIST_FINISHED, user)
         )
 
-    def get_list_async(self, head: bytes, limit: int = 0) -> "concurrent.futures.Future[List[ListMessage]]":
+    def get_list_async(self, head: HashLike, limit: int = 0) -> "concurrent.futures.Future[List[ListMessage]]":
         """As :meth:`get_list`, returning a future at once."""
         fut = _new_future()
         self._get_list(head, limit, cb.future_sink(fut))
         return fut
 
-    def get_list(self, head: bytes, limit: int = 0, *, timeout: Optional[float] = None) -> List[ListMessage]:
+    def get_list(self, head: HashLike, limit: int = 0, *, timeout: Optional[float] = None) -> List[ListMessage]:
         """Walks the message list from ``head`` (bytes or a ListHead),
         newest first, for at most ``limit`` messages (0: to the end).
 
@@ -466,10 +473,10 @@ class Session:
         self._refuse_in_callback("get_list")
         return _wait(self.get_list_async(head, limit), timeout, "get_list")
 
-    async def aget_list(self, head: bytes, limit: int = 0) -> List[ListMessage]:
+    async def aget_list(self, head: HashLike, limit: int = 0) -> List[ListMessage]:
         """As :meth:`get_list`, awaitable."""
         loop = asyncio.get_running_loop()
-        fut = loop.create_future()
+        fut: "asyncio.Future[List[ListMessage]]" = loop.create_future()
         self._get_list(head, limit, cb.asyncio_sink(loop, fut))
         return await fut
 
@@ -499,9 +506,9 @@ class Swarm:
         p = integer(port, "port", 0, 65535)
         out = c_void_p()
         check(_L.scout_swarm_start(n, p, byref(out)), "swarm_start")
-        self._handle = out.value
-        self._finalizer = weakref.finalize(self, _L.scout_swarm_free, out.value)
-        h = out.value
+        h = handle_of(out, "swarm_start")
+        self._handle = h
+        self._finalizer = weakref.finalize(self, _L.scout_swarm_free, h)
         self._bootstrap = read_str(
             lambda buf, ln: _L.scout_swarm_bootstrap(h, buf, ln), _lib.ADDR_STRLEN, "swarm_bootstrap"
         )
