@@ -127,12 +127,17 @@ class Session:
         read_only: announce the node as read-only (BEP 43), for short-lived
             nodes.
 
+    Creating a session blocks until its first lookup through the bootstrap
+    nodes has ended, at most ``timeout``. If no node answered, the session
+    still starts (it keeps trying in the background) and its operations
+    fail with NetworkError or Timeout until it has joined.
+
     Diagnostics go to the ``"scout.session"`` logger, at the levels its
     effective level allows when the session is created.
 
     Raises:
         InvalidArgument: unusable options (e.g. a malformed address).
-        NetworkError: the socket cannot be bound or the bootstrap failed.
+        NetworkError: the socket cannot be bound.
     """
 
     def __init__(

@@ -254,3 +254,28 @@ def test_blocking_wait_timeout(session: scout.Session) -> None:
         finally:
             release.set()
         fut.result(WAIT)
+
+
+def test_exit_with_sessions_open() -> None:
+    """A program that ends with a swarm, a session and operations still
+    open exits cleanly: the handles are freed at exit, pending operations
+    are cancelled, no callback runs into a finalized interpreter."""
+    import subprocess
+    import sys
+
+    code = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import scout
+swarm = scout.Swarm(4)
+s = scout.Session(swarm, host="127.0.0.1")
+e = scout.Entries()
+futures = [s.get_async(os.urandom(20)) for _ in range(5)]
+futures.append(s.synchronize_async(os.urandom(32), e, on_entry=print, finalize=lambda l: None))
+print("started", flush=True)
+"""
+    root = str(Path(scout.__file__).resolve().parent.parent)
+    r = subprocess.run([sys.executable, "-c", code, root], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "started"
+    assert "Traceback" not in r.stderr and "Exception" not in r.stderr, r.stderr
