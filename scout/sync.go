@@ -144,6 +144,40 @@ func (r *syncRun) merge(remote *Entries) {
 	}
 }
 
+// survives reads the write back from the nodes that took it. A writer that
+// read before our write landed, and found those nodes empty, could replace
+// it without cas (BEP 44 cannot say "expect nothing"). The write stands if
+// every copy now there is ours, or a newer one that carries every entry
+// this side changed; otherwise the caller merges and writes again.
+func (r *syncRun) survives(ctx context.Context, target nodeID, nodes []lookupResult, seq int64, sealed []byte) bool {
+	mine := BencodeBytes(sealed)
+	for _, n := range r.s.getEach(ctx, target, nodes) {
+		if n.reply.Seq == nil || *n.reply.Seq < seq || *n.reply.Seq == seq && bytes.Equal(n.reply.V, mine) {
+			continue // ours (or older): nothing to check, no signature to verify
+		}
+		c, ok := verifyCopy(target, n.reply)
+		if !ok {
+			continue
+		}
+		remote, err := OpenEntries(r.shared, c.sealed)
+		if err != nil {
+			continue // foreign or tampered: it carries nothing of anyone's
+		}
+		for id := range r.mine {
+			want, ok := r.work.Get(id)
+			if !ok {
+				continue // removed by Finalize
+			}
+			got, ok := remote.Get(id)
+			if !ok || got.Seq < want.Seq || got.Seq == want.Seq && !bytes.Equal(got.Value, want.Value) {
+				r.s.logf("the write of %x at seq %d was replaced by seq %d without entry %d: merging again", target, seq, c.seq, id)
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Synchronize reads the entry list stored under shared from the nodes
 // closest to its target, opens every verified copy, merges them into local
 // (newer seq wins), reports new and newer entries, lets Finalize change the
@@ -220,7 +254,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		// means that node changed since, not that it lagged behind others.
 		args := krpc.MsgArgs{V: string(sealed), K: pub, Sig: sig, Seq: &seq}
 		res := s.putAll(ctx, nodes, args, func(r lookupResult) int64 { return held[r.Addr] })
-		if res.conflicts == 0 && res.stored > 0 {
+		if res.conflicts == 0 && res.stored > 0 && r.survives(ctx, target, nodes, seq, sealed) {
 			out := r.work.Clone()
 			out.ClearDirty()
 			return SyncResult{Entries: out, Seq: seq, Stored: res.stored, Failed: len(r.failed), Retries: attempt}, nil
@@ -228,7 +262,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		if err := s.opErr(ctx, ctx.Err()); err != nil {
 			return SyncResult{}, err
 		}
-		if res.conflicts == 0 {
+		if res.conflicts == 0 && res.stored == 0 {
 			return SyncResult{}, fmt.Errorf("%w: no node stored the list (last error: %v)", ErrNetwork, res.lastErr)
 		}
 		if attempt+1 >= maxSyncAttempts {

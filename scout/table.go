@@ -114,20 +114,27 @@ type table struct {
 	buckets [161][]*peer
 	byAddr  map[netip.AddrPort]*peer
 	global  rttEstimator
-	// dead remembers addresses whose query timed out, so that lookups do
+	// dead remembers addresses whose queries timed out, so that lookups do
 	// not wait on them again while other nodes still hand them out.
-	dead map[netip.AddrPort]time.Time
+	dead map[netip.AddrPort]deadAddr
 }
 
-// deadMemory is how long an address that stopped answering is skipped, and
-// maxDead bounds how many such addresses are remembered.
+type deadAddr struct {
+	at       time.Time // the last timeout
+	timeouts int       // in a row, with no answer between
+}
+
+// An address is skipped once deadTimeouts queries in a row timed out (one
+// timeout may be a slow moment, as under valgrind), for deadMemory; maxDead
+// bounds how many such addresses are remembered.
 const (
-	deadMemory = 10 * time.Minute
-	maxDead    = 4096
+	deadTimeouts = 2
+	deadMemory   = 10 * time.Minute
+	maxDead      = 4096
 )
 
 func newTable(self nodeID) *table {
-	return &table{self: self, byAddr: make(map[netip.AddrPort]*peer), dead: make(map[netip.AddrPort]time.Time)}
+	return &table{self: self, byAddr: make(map[netip.AddrPort]*peer), dead: make(map[netip.AddrPort]deadAddr)}
 }
 
 // responded records that id at addr answered a query after rtt (0: it
@@ -201,13 +208,14 @@ func (t *table) failed(addr netip.AddrPort) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.dead) >= maxDead {
-		for a, at := range t.dead {
-			if now.Sub(at) > deadMemory || len(t.dead) >= maxDead {
+		for a, d := range t.dead {
+			if now.Sub(d.at) > deadMemory || len(t.dead) >= maxDead {
 				delete(t.dead, a)
 			}
 		}
 	}
-	t.dead[addr] = now
+	d := t.dead[addr]
+	t.dead[addr] = deadAddr{at: now, timeouts: d.timeouts + 1}
 	p := t.byAddr[addr]
 	if p == nil {
 		return
@@ -223,8 +231,8 @@ func (t *table) failed(addr netip.AddrPort) {
 func (t *table) isDead(addr netip.AddrPort) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	at, ok := t.dead[normAddr(addr)]
-	return ok && time.Since(at) < deadMemory
+	d, ok := t.dead[normAddr(addr)]
+	return ok && d.timeouts >= deadTimeouts && time.Since(d.at) < deadMemory
 }
 
 // remove drops the node at addr, e.g. one that announced itself read-only.

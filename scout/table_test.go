@@ -86,3 +86,14 @@ func TestTimeoutsFollowRoundTrips(t *testing.T) {
 	assert.Equal(t, minHardTimeout, hardTimeout(minSoftTimeout))
 	assert.Equal(t, maxHardTimeout, hardTimeout(maxSoftTimeout))
 }
+
+func TestDeadAddressesAreSkippedAfterRepeatedTimeouts(t *testing.T) {
+	tbl := newTable(nodeID{})
+	a := netip.MustParseAddrPort("127.0.0.1:7")
+	tbl.failed(a)
+	assert.False(t, tbl.isDead(a), "one timeout may be a slow moment")
+	tbl.failed(a)
+	assert.True(t, tbl.isDead(a))
+	tbl.responded(nodeID{7}, a, time.Millisecond)
+	assert.False(t, tbl.isDead(a), "an answer clears it")
+}
