@@ -47,7 +47,7 @@ from ctypes import (
     c_uint32,
     c_void_p,
 )
-from typing import Any, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 __all__ = ["ABI_VERSION", "LIB", "LIBRARY_PATH", "LibraryError"]
 
@@ -234,26 +234,25 @@ def _try(path: str, tried: List[str], how: str) -> Optional[ctypes.CDLL]:
     return lib
 
 
-def _candidates() -> List[Tuple[str, str]]:
-    """Every (path, how it was found) to try, in order."""
-    out: List[Tuple[str, str]] = []
+def _candidates() -> Iterator[Tuple[str, str]]:
+    """Every (path, how it was found) to try, in order, lazily: the last
+    one runs ldconfig, only if everything before it failed."""
     here = os.path.dirname(os.path.abspath(__file__))
     for name in _NAMES:
-        out.append((os.path.join(here, name), "next to the package"))
+        yield os.path.join(here, name), "next to the package"
     env = os.environ.get("SCOUT_LIBRARY")
     if env:
         env = os.path.abspath(os.path.expanduser(env))
         if os.path.isdir(env):
             for name in _NAMES:
-                out.append((os.path.join(env, name), "SCOUT_LIBRARY directory"))
+                yield os.path.join(env, name), "SCOUT_LIBRARY directory"
         else:
-            out.append((env, "SCOUT_LIBRARY"))
+            yield env, "SCOUT_LIBRARY"
     for name in reversed(_NAMES):  # the versioned soname first
-        out.append((name, "system loader"))
+        yield name, "system loader"
     found = ctypes.util.find_library("scout")
     if found:
-        out.append((found, "ctypes.util.find_library"))
-    return out
+        yield found, "ctypes.util.find_library"
 
 
 def _load() -> Tuple[ctypes.CDLL, str]:
