@@ -154,3 +154,27 @@ def test_loader_takes_a_directory() -> None:
     r = _import_scout(str(Path(scout.library_path).parent))
     assert r.returncode == 0, r.stderr
     assert Path(r.stdout.strip()).parent == Path(scout.library_path).parent
+
+
+def test_every_header_function_is_declared() -> None:
+    """_lib declares exactly the functions include/scout.h declares."""
+    import re
+
+    header = next(
+        (d / "include" / "scout.h" for d in PACKAGE_ROOT.parents if (d / "include" / "scout.h").is_file()),
+        None,
+    )
+    if header is None:
+        pytest.skip("include/scout.h not found beside the binding")
+    text = header.read_text(encoding="utf-8")
+    declared = set(re.findall(r"SCOUT_API[^;(]*?[ *](scout_[a-z0-9_]+)\s*\(", text))
+    assert len(declared) > 10
+    assert {name for name, _, _ in _lib._PROTOTYPES} == declared
+    # Status codes and sizes agree with the header's.
+    for name, value in re.findall(r"SCOUT_([A-Z_]+) = (\d+)", text):
+        assert getattr(_lib, name) == int(value), name
+    for name, value in re.findall(r"#define SCOUT_([A-Z_]+) (\d+)", text):
+        if name == "ABI_VERSION":
+            assert _lib.ABI_VERSION == int(value)
+        else:
+            assert getattr(_lib, name) == int(value), name
