@@ -254,12 +254,12 @@ def _on_finalize(user: Optional[int], handle: Optional[int]) -> None:
         op = lookup(user)
         if op is None or op.finalize is None:
             return
-        entries = Entries._borrow(handle)
+        entries = Entries._borrowed(handle)
         try:
             with _Dispatching(op.session_key):
                 op.call_user("finalize", op.finalize, entries)
         finally:
-            entries._release()  # the library frees it when we return
+            entries.close()  # borrowed: the library frees it when we return
     except BaseException as e:  # noqa: B036
         _internal("finalize", None, e)
 

@@ -9,11 +9,11 @@ entries received from elsewhere, ``del entries[id]`` to remove one.
 
 from __future__ import annotations
 
-import weakref
 from ctypes import byref, c_int64, c_size_t, c_uint32, c_void_p, create_string_buffer
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple
+from typing import Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 from . import _lib
+from ._handle import Handle
 from ._util import as_bytes, bounded, handle_of, i64, read_var, u32
 from .errors import check
 
@@ -38,7 +38,7 @@ def _free_entries(handle: int) -> None:
     _L.scout_entries_free(handle)
 
 
-class Entries(Mapping[int, Entry]):
+class Entries(Handle, Mapping[int, Entry]):
     """An entry list, backed by a library handle.
 
     A mapping ``id -> Entry`` that iterates in list order::
@@ -52,17 +52,20 @@ class Entries(Mapping[int, Entry]):
     The handle is freed by :meth:`close` (idempotent), at the end of a
     ``with`` block, or when the object is collected. Methods of a closed
     list raise ValueError. Thread-safe: calls are serialized in the library.
+    A list being synchronized is replaced by the result when the operation
+    succeeds: changes made to it meanwhile are lost.
 
     Args:
         entries: entries to :meth:`set` into the new list, in order.
     """
 
-    __slots__ = ("_handle", "_finalizer", "__weakref__")
+    __slots__ = ()
+    _WHAT = "entry list"
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         h = c_void_p()
         check(_L.scout_entries_new(byref(h)), "entries_new")
-        self._adopt(handle_of(h, "entries_new"))
+        self._own(handle_of(h, "entries_new"), _free_entries)
         try:
             for e in entries:
                 if not isinstance(e, tuple) or len(e) != 3:
@@ -74,50 +77,19 @@ class Entries(Mapping[int, Entry]):
 
     # -- handle life ---------------------------------------------------------
 
-    def _adopt(self, handle: int) -> None:
-        self._handle: Optional[int] = handle
-        self._finalizer: Optional[Callable[[], Any]] = weakref.finalize(self, _free_entries, handle)
-
     @classmethod
     def _from_handle(cls, handle: int) -> "Entries":
         obj = cls.__new__(cls)
-        obj._adopt(handle)
+        obj._own(handle, _free_entries)
         return obj
 
     @classmethod
-    def _borrow(cls, handle: Optional[int]) -> "Entries":
-        """Wraps a handle the library owns (a finalize callback's): never freed here."""
+    def _borrowed(cls, handle: Optional[int]) -> "Entries":
+        """Wraps a handle the library owns (a finalize callback's); the
+        caller closes the wrapper when the library takes the handle back."""
         obj = cls.__new__(cls)
-        obj._handle = handle
-        obj._finalizer = None
+        obj._borrow(handle)
         return obj
-
-    def _release(self) -> None:
-        """Forgets a borrowed handle once the library takes it back."""
-        self._handle = None
-
-    def close(self) -> None:
-        """Frees the list. Calling it again does nothing."""
-        self._handle = None
-        if self._finalizer is not None:
-            self._finalizer()
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` was called (or the borrowed list expired)."""
-        return self._handle is None
-
-    def __enter__(self) -> "Entries":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def _h(self) -> int:
-        h = self._handle
-        if h is None:
-            raise ValueError("the entry list is closed")
-        return h
 
     # -- reading -------------------------------------------------------------
 
@@ -188,7 +160,7 @@ class Entries(Mapping[int, Entry]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        if self._handle is None:
+        if self.closed:
             return "Entries(<closed>)"
         return f"Entries({self.to_list()!r})"
 

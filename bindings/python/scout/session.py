@@ -28,12 +28,12 @@ import concurrent.futures
 import logging
 import math
 import os
-import weakref
 from ctypes import byref, c_uint16, c_void_p
 from typing import Any, Callable, List, Optional, Sequence, TypeVar, Union
 
 from . import _callbacks as cb
 from . import _lib
+from ._handle import Handle
 from ._util import UINT32_MAX, bounded, fixed, handle_of, integer, read_str, u32
 from .entries import Entries, Entry
 from .errors import Timeout, check, error_for
@@ -109,7 +109,7 @@ def _new_future() -> "concurrent.futures.Future[Any]":
     return fut
 
 
-class Session:
+class Session(Handle):
     """A DHT node running in the background, started on creation.
 
     Args:
@@ -140,6 +140,8 @@ class Session:
         NetworkError: the socket cannot be bound.
     """
 
+    _WHAT = "session"
+
     def __init__(
         self,
         bootstrap: Union[str, Sequence[str], "Swarm", None] = None,
@@ -150,7 +152,6 @@ class Session:
         timeout: Optional[float] = None,
         read_only: bool = False,
     ) -> None:
-        self._handle: Optional[int] = None
         opts = _lib.SessionOptions()
         check(_L.scout_session_options_init(byref(opts)), "session_options_init")
 
@@ -197,21 +198,14 @@ class Session:
             cb.unregister(log_id)
             raise error_for(status, "session_new")
         h = handle_of(out, "session_new")
-        self._handle = h
+        self._own(h, _free_session, log_id)
         self._key: int = h
-        self._finalizer = weakref.finalize(self, _free_session, h, log_id)
         status = _L.scout_session_start(h)
         if status != _lib.OK:
             self.close()
             raise error_for(status, "session_start")
 
     # -- life ------------------------------------------------------------------
-
-    def _h(self) -> int:
-        h = self._handle
-        if h is None:
-            raise ValueError("the session is closed")
-        return h
 
     def stop(self) -> None:
         """Stops the node: operations in flight fail with Cancelled, the
@@ -224,20 +218,7 @@ class Session:
         """Stops the session if it runs and frees it. Operations in flight
         fail with Cancelled before this returns. Calling it again does
         nothing. May be called from the session's own callbacks."""
-        self._handle = None
-        fin = getattr(self, "_finalizer", None)
-        if fin is not None:
-            fin()
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> "Session":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+        super().close()
 
     @property
     def addr(self) -> str:
@@ -253,7 +234,7 @@ class Session:
         return p.value
 
     def __repr__(self) -> str:
-        if self._handle is None:
+        if self.closed:
             return "<scout.Session closed>"
         try:
             return f"<scout.Session {self.addr}>"
@@ -486,7 +467,7 @@ class Session:
         return await fut
 
 
-class Swarm:
+class Swarm(Handle):
     """A loopback swarm: ``nodes`` real DHT nodes on 127.0.0.1 in this
     process, for tests and local development. Pass it (or its
     :attr:`bootstrap` address) as a Session's ``bootstrap`` and sessions
@@ -505,15 +486,15 @@ class Swarm:
             join within 2 minutes.
     """
 
+    _WHAT = "swarm"
+
     def __init__(self, nodes: int = 32, port: int = 0) -> None:
-        self._handle: Optional[int] = None
         n = u32(nodes, "nodes")
         p = integer(port, "port", 0, 65535)
         out = c_void_p()
         check(_L.scout_swarm_start(n, p, byref(out)), "swarm_start")
         h = handle_of(out, "swarm_start")
-        self._handle = h
-        self._finalizer = weakref.finalize(self, _L.scout_swarm_free, h)
+        self._own(h, _L.scout_swarm_free)
         self._bootstrap = read_str(
             lambda buf, ln: _L.scout_swarm_bootstrap(h, buf, ln), _lib.ADDR_STRLEN, "swarm_bootstrap"
         )
@@ -521,27 +502,13 @@ class Swarm:
     @property
     def bootstrap(self) -> str:
         """The swarm's bootstrap address, ``"127.0.0.1:PORT"``."""
-        if self._handle is None:
-            raise ValueError("the swarm is closed")
+        self._h()  # ValueError once closed
         return self._bootstrap
 
     def close(self) -> None:
         """Stops every node and frees the swarm (blocks until they are
         closed). Calling it again does nothing."""
-        self._handle = None
-        fin = getattr(self, "_finalizer", None)
-        if fin is not None:
-            fin()
-
-    @property
-    def closed(self) -> bool:
-        return self._handle is None
-
-    def __enter__(self) -> "Swarm":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+        super().close()
 
     def __repr__(self) -> str:
-        return "<scout.Swarm closed>" if self._handle is None else f"<scout.Swarm {self._bootstrap}>"
+        return "<scout.Swarm closed>" if self.closed else f"<scout.Swarm {self._bootstrap}>"
