@@ -1,0 +1,1145 @@
+//! Sessions: a DHT node, its options, and the network operations with
+//! their callback trampolines.
+//!
+//! Every operation is started with a `user` pointer that is an
+//! `Arc::into_raw` of the operation's state. The library calls the
+//! operation's completion exactly once (never if the operation fails to
+//! start, in which case the starter takes the reference back), so the
+//! completion trampoline owns that reference and releases it. The other
+//! callbacks of an operation (entry updates, finalize, list messages) run
+//! before its completion, but one of them may free the session, which
+//! delivers the completion nested inside it: so they take a reference of
+//! their own for the length of the call. The same holds for the log
+//! state, whose reference the session holds until `scout_session_free`
+//! returns.
+//!
+//! Every trampoline runs its body inside `catch_unwind`: no panic, the
+//! user's or ours, unwinds into C. User closures are taken out of their
+//! mutex before they run, so that a nested callback never waits for a
+//! lock its caller holds.
+use std::any::Any;
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::entries::{Entries, EntriesMut, Entry};
+use crate::{check, check_abi, ffi, Error, Hash, Key, Result, HASH_SIZE};
+
+/// How long a blocking call waits beyond the session's operation timeout
+/// before it gives up on the completion (which the library delivers at the
+/// deadline anyway).
+const WAIT_GRACE: Duration = Duration::from_secs(10);
+
+/// The library's default operation timeout (`timeout_ms` 0).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A caught panic's payload.
+type Panic = Box<dyn Any + Send + 'static>;
+
+// ---------------------------------------------------------------------------
+// Results of operations
+// ---------------------------------------------------------------------------
+
+/// What a synchronize wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced {
+    /// The mutable item's sequence number as written.
+    pub seq: i64,
+    /// How many DHT nodes acknowledged the write.
+    pub stored: u32,
+    /// How many copies found on the DHT did not open (tampered, or written
+    /// by someone else).
+    pub failed: u32,
+    /// The entries read from the DHT that were new or newer than the local
+    /// ones, in the order the library reported them.
+    pub updated: Vec<Entry>,
+}
+
+/// What a put stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// The stored item's target: the list's new head.
+    pub hash: Hash,
+    /// How many DHT nodes acknowledged it.
+    pub stored: u32,
+}
+
+/// An offline message read from the DHT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Where it is stored (its DHT target).
+    pub hash: Hash,
+    /// The message.
+    pub body: Vec<u8>,
+    /// The hash of the next (older) message; 20 zero bytes at the list's
+    /// end.
+    pub next: Hash,
+}
+
+impl Message {
+    /// Whether this is the oldest message of its list.
+    pub fn is_last(&self) -> bool {
+        self.next == [0u8; HASH_SIZE]
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Logging
+// ---------------------------------------------------------------------------
+
+/// Severity of a diagnostic line (the numbers of Go's log/slog).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// `SCOUT_LOG_DEBUG`.
+    Debug,
+    /// `SCOUT_LOG_INFO`.
+    Info,
+    /// `SCOUT_LOG_WARN`.
+    Warn,
+    /// `SCOUT_LOG_ERROR`.
+    Error,
+}
+
+impl LogLevel {
+    /// The library's number for the level.
+    pub fn to_raw(self) -> c_int {
+        match self {
+            LogLevel::Debug => ffi::SCOUT_LOG_DEBUG,
+            LogLevel::Info => ffi::SCOUT_LOG_INFO,
+            LogLevel::Warn => ffi::SCOUT_LOG_WARN,
+            LogLevel::Error => ffi::SCOUT_LOG_ERROR,
+        }
+    }
+
+    /// The level of a library number; numbers between levels round down.
+    pub fn from_raw(level: c_int) -> LogLevel {
+        match level {
+            l if l < ffi::SCOUT_LOG_INFO => LogLevel::Debug,
+            l if l < ffi::SCOUT_LOG_WARN => LogLevel::Info,
+            l if l < ffi::SCOUT_LOG_ERROR => LogLevel::Warn,
+            _ => LogLevel::Error,
+        }
+    }
+}
+
+type LogFn = Box<dyn FnMut(LogLevel, &str) + Send + 'static>;
+
+/// What the log trampoline's `user` points to.
+struct LogState {
+    session: AtomicUsize,
+    log: Mutex<LogFn>,
+}
+
+// ---------------------------------------------------------------------------
+// Builder
+// ---------------------------------------------------------------------------
+
+/// Options of a new [`Session`], from [`Session::builder`]. Everything
+/// left unset takes the library's default.
+///
+/// **The default bootstrap is the public mainline DHT.** Tests and local
+/// swarms set [`SessionBuilder::bootstrap`] to a [`Swarm`](crate::Swarm)'s
+/// address.
+#[must_use]
+pub struct SessionBuilder {
+    listen: Option<String>,
+    bootstrap: Option<String>,
+    state_file: Option<CString>,
+    bad_path: bool,
+    timeout: Duration,
+    read_only: bool,
+    log: Option<(LogLevel, LogFn)>,
+}
+
+impl fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("listen", &self.listen)
+            .field("bootstrap", &self.bootstrap)
+            .field("state_file", &self.state_file)
+            .field("timeout", &self.timeout)
+            .field("read_only", &self.read_only)
+            .field("log", &self.log.as_ref().map(|(level, _)| level))
+            .finish()
+    }
+}
+
+impl SessionBuilder {
+    /// The UDP address to bind, `"host:port"`; port 0 lets the system
+    /// choose. Default: all IPv4 interfaces on a random port.
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = Some(addr.into());
+        self
+    }
+
+    /// Comma-separated `"host:port"` nodes to join the DHT through, e.g.
+    /// [`Swarm::bootstrap`](crate::Swarm::bootstrap). `""`: none (only the
+    /// state file's nodes). Default: the public mainline routers.
+    pub fn bootstrap(mut self, nodes: impl Into<String>) -> Self {
+        self.bootstrap = Some(nodes.into());
+        self
+    }
+
+    /// A file keeping the node id and good nodes between runs. Default:
+    /// none.
+    pub fn state_file(mut self, path: impl AsRef<Path>) -> Self {
+        match path_cstring(path.as_ref()) {
+            Some(p) => self.state_file = Some(p),
+            None => self.bad_path = true,
+        }
+        self
+    }
+
+    /// The deadline of each operation; zero means the default, 30 s.
+    /// Blocking calls wait this long plus a few seconds of grace.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Announce the node as read-only (BEP 43): it asks but never answers,
+    /// so a short-lived node is not routed through.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Receive diagnostic lines of `level` and more severe. The closure
+    /// runs on the session's dispatcher thread, like every callback; lines
+    /// produced faster than it consumes them may be dropped, and so are
+    /// lines that arrive while it is still running (a re-entrant call).
+    pub fn log(
+        mut self,
+        level: LogLevel,
+        log: impl FnMut(LogLevel, &str) + Send + 'static,
+    ) -> Self {
+        self.log = Some((level, Box::new(log)));
+        self
+    }
+
+    /// Creates the session without starting it: call [`Session::start`].
+    /// A string with a NUL byte, a timeout over `u32::MAX` milliseconds or
+    /// options the library refuses (a malformed address) are
+    /// [`Error::InvalidArgument`].
+    pub fn build(self) -> Result<Session> {
+        check_abi()?;
+        if self.bad_path {
+            return Err(Error::InvalidArgument);
+        }
+        let cstr = |s: &Option<String>| -> Result<Option<CString>> {
+            s.as_deref()
+                .map(|s| CString::new(s).map_err(|_| Error::InvalidArgument))
+                .transpose()
+        };
+        let listen = cstr(&self.listen)?;
+        let bootstrap = cstr(&self.bootstrap)?;
+        let timeout_ms =
+            u32::try_from(self.timeout.as_millis()).map_err(|_| Error::InvalidArgument)?;
+        let timeout = if timeout_ms == 0 {
+            DEFAULT_TIMEOUT
+        } else {
+            self.timeout
+        };
+
+        let mut opts = ffi::scout_session_options {
+            size: 0,
+            listen_addr: ptr::null(),
+            bootstrap: ptr::null(),
+            state_file: ptr::null(),
+            timeout_ms: 0,
+            read_only: 0,
+            log: None,
+            log_user: ptr::null_mut(),
+            log_level: 0,
+        };
+        // SAFETY: opts is a valid, writable options struct.
+        check(unsafe { ffi::scout_session_options_init(&mut opts) })?;
+        let as_ptr = |s: &Option<CString>| s.as_ref().map_or(ptr::null(), |s| s.as_ptr());
+        opts.listen_addr = as_ptr(&listen);
+        opts.bootstrap = as_ptr(&bootstrap);
+        opts.state_file = as_ptr(&self.state_file);
+        opts.timeout_ms = timeout_ms;
+        opts.read_only = c_int::from(self.read_only);
+
+        let mut log_user: *const LogState = ptr::null();
+        if let Some((level, log)) = self.log {
+            let state = Arc::new(LogState {
+                session: AtomicUsize::new(0),
+                log: Mutex::new(log),
+            });
+            log_user = Arc::into_raw(state);
+            opts.log = Some(log_trampoline);
+            opts.log_user = log_user as *mut c_void;
+            opts.log_level = level.to_raw();
+        }
+
+        let mut raw = ptr::null_mut();
+        // SAFETY: opts and its strings are valid for the call (the library
+        // copies them); log_user stays valid until the session is freed,
+        // since Session::drop releases it only after scout_session_free.
+        let status = unsafe { ffi::scout_session_new(&opts, &mut raw) };
+        let raw = match (check(status), NonNull::new(raw)) {
+            (Ok(()), Some(raw)) => raw,
+            (result, _) => {
+                if !log_user.is_null() {
+                    // SAFETY: the session was not created, so the library
+                    // keeps no copy of log_user: take our reference back.
+                    drop(unsafe { Arc::from_raw(log_user) });
+                }
+                return Err(result.err().unwrap_or(Error::Internal));
+            }
+        };
+        if !log_user.is_null() {
+            // SAFETY: log_user is our live Arc reference.
+            unsafe { &*log_user }
+                .session
+                .store(raw.as_ptr() as usize, Ordering::Relaxed);
+        }
+        Ok(Session {
+            raw,
+            timeout,
+            log_user,
+        })
+    }
+
+    /// Creates the session and starts it ([`SessionBuilder::build`] then
+    /// [`Session::start`]).
+    pub fn start(self) -> Result<Session> {
+        let session = self.build()?;
+        session.start()?;
+        Ok(session)
+    }
+}
+
+#[cfg(unix)]
+fn path_cstring(p: &Path) -> Option<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(p.as_os_str().as_bytes()).ok()
+}
+
+#[cfg(not(unix))]
+fn path_cstring(p: &Path) -> Option<CString> {
+    CString::new(p.to_str()?).ok()
+}
+
+// ---------------------------------------------------------------------------
+// Session
+// ---------------------------------------------------------------------------
+
+/// A DHT node running in the background: create it with
+/// [`Session::builder`], run operations, drop it (or [`Session::close`]
+/// it) to stop and free it.
+///
+/// Dropping a session cancels its operations in flight: each gets its
+/// completion with [`Error::Cancelled`] before the drop returns, and no
+/// callback of the session runs afterwards. A session may be dropped
+/// inside one of its own callbacks.
+///
+/// Blocking operations wait for their completion (at most the session's
+/// timeout plus a grace of a few seconds, then [`Error::Timeout`]); called
+/// from one of this session's own callbacks, where waiting would deadlock,
+/// they fail at once with [`Error::WrongState`]. The `start_*` variants
+/// return as soon as the operation started and call their closures on the
+/// session's dispatcher thread, the completion exactly once.
+pub struct Session {
+    raw: NonNull<ffi::scout_session>,
+    timeout: Duration,
+    /// `Arc::into_raw` of the log state given to the library, or NULL.
+    log_user: *const LogState,
+}
+
+// SAFETY: the header makes sessions thread-safe (any function, any thread,
+// calls serialized inside the library); the log state it points to is
+// Send + Sync (a Mutex around a Send closure).
+unsafe impl Send for Session {}
+// SAFETY: as for Send: every method takes &self and the library serializes.
+unsafe impl Sync for Session {}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("handle", &self.raw)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Session {
+    /// Options for a new session.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder {
+            listen: None,
+            bootstrap: None,
+            state_file: None,
+            bad_path: false,
+            timeout: Duration::ZERO,
+            read_only: false,
+            log: None,
+        }
+    }
+
+    /// Binds the socket, loads the state file and joins the DHT; blocks
+    /// until the node runs. A session runs once: starting it again, or
+    /// after [`Session::stop`], is [`Error::WrongState`]. A failing
+    /// bootstrap is [`Error::Network`].
+    pub fn start(&self) -> Result<()> {
+        // SAFETY: self.raw is our live handle.
+        check(unsafe { ffi::scout_session_start(self.raw.as_ptr()) })
+    }
+
+    /// Stops the node: operations in flight end with [`Error::Cancelled`],
+    /// the state file is saved, the socket closed; new operations fail with
+    /// [`Error::WrongState`]. Stopping twice does nothing; stopping a
+    /// session never started is [`Error::WrongState`].
+    pub fn stop(&self) -> Result<()> {
+        // SAFETY: self.raw is our live handle.
+        check(unsafe { ffi::scout_session_stop(self.raw.as_ptr()) })
+    }
+
+    /// Stops and frees the session, reporting what dropping it would not:
+    /// [`Error::Internal`] if the state file could not be saved.
+    pub fn close(self) -> Result<()> {
+        let stopped = match self.stop() {
+            Err(Error::WrongState) => Ok(()), // never started
+            other => other,
+        };
+        drop(self);
+        stopped
+    }
+
+    /// The address the socket is bound to, `"ip:port"`.
+    pub fn addr(&self) -> Result<String> {
+        let bytes = crate::read_buf(ffi::SCOUT_ADDR_STRLEN, |buf, len| {
+            // SAFETY: self.raw is live; buf has *len writable bytes.
+            unsafe { ffi::scout_session_addr(self.raw.as_ptr(), buf.cast::<c_char>(), len) }
+        })?;
+        c_string(bytes)
+    }
+
+    /// The UDP port the socket is bound to.
+    pub fn port(&self) -> Result<u16> {
+        let mut port = 0u16;
+        // SAFETY: self.raw is live; port is a valid output.
+        check(unsafe { ffi::scout_session_port(self.raw.as_ptr(), &mut port) })?;
+        Ok(port)
+    }
+
+    /// The deadline of each operation.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The raw handle, for calls through [`ffi`]. It stays owned by `self`.
+    pub fn as_ptr(&self) -> *mut ffi::scout_session {
+        self.raw.as_ptr()
+    }
+
+    fn id(&self) -> usize {
+        self.raw.as_ptr() as usize
+    }
+
+    // --- Synchronize ------------------------------------------------------
+
+    /// Synchronizes `entries` with the list this pair shares on the DHT
+    /// (identified, sealed and signed through `shared_secret`, from
+    /// [`key_exchange`](crate::key_exchange)): reads it, merges it into the
+    /// local list (higher seq wins), writes the merged list back, and on
+    /// success replaces `entries` with the list as written. On failure
+    /// `entries` is left alone. Errors: [`Error::Timeout`],
+    /// [`Error::Network`], [`Error::Conflict`] (synchronize again),
+    /// [`Error::TooLarge`] (the merged list does not fit),
+    /// [`Error::Cancelled`], [`Error::WrongState`].
+    pub fn synchronize(&self, shared_secret: &Key, entries: &mut Entries) -> Result<Synced> {
+        self.synchronize_blocking(shared_secret, entries, None)
+    }
+
+    /// Synchronizes like [`Session::synchronize`], and calls `finalize`
+    /// with the merged list just before it is sealed and written, to edit
+    /// it. If `finalize` panics, the list is written as it stands and the
+    /// panic is resumed on this thread once the operation ended.
+    pub fn synchronize_with<F>(
+        &self,
+        shared_secret: &Key,
+        entries: &mut Entries,
+        finalize: F,
+    ) -> Result<Synced>
+    where
+        F: FnOnce(&mut EntriesMut<'_>) + Send + 'static,
+    {
+        self.synchronize_blocking(shared_secret, entries, Some(Box::new(finalize)))
+    }
+
+    fn synchronize_blocking(
+        &self,
+        shared: &Key,
+        entries: &mut Entries,
+        finalize: Option<FinalizeFn>,
+    ) -> Result<Synced> {
+        self.not_dispatching()?;
+        let (tx, rx) = mpsc::channel();
+        self.start_sync(
+            shared,
+            entries,
+            finalize,
+            Box::new(move |result, panic| {
+                let _ = tx.send((result, panic));
+            }),
+        )?;
+        let (result, panic) = self.wait(rx)?;
+        if let Some(p) = panic {
+            panic::resume_unwind(p);
+        }
+        let (synced, written) = result?;
+        *entries = written;
+        Ok(synced)
+    }
+
+    /// Starts a synchronize of a copy of `entries` and returns at once;
+    /// `done` gets the outcome and the list as written. `entries` itself is
+    /// never changed. If the operation fails to start, the error is
+    /// returned and `done` is never called; otherwise `done` runs exactly
+    /// once on the dispatcher thread, with [`Error::Cancelled`] if the
+    /// session is stopped or dropped first.
+    pub fn start_synchronize<D>(
+        &self,
+        shared_secret: &Key,
+        entries: &Entries,
+        done: D,
+    ) -> Result<()>
+    where
+        D: FnOnce(Result<(Synced, Entries)>) + Send + 'static,
+    {
+        self.start_sync(
+            shared_secret,
+            entries,
+            None,
+            Box::new(move |result, _panic| done(result)),
+        )
+    }
+
+    /// Starts a synchronize like [`Session::start_synchronize`], calling
+    /// `finalize` with the merged list before it is written. A panic in
+    /// `finalize` is caught (the default hook prints it) and the list is
+    /// written as it stands.
+    pub fn start_synchronize_with<F, D>(
+        &self,
+        shared_secret: &Key,
+        entries: &Entries,
+        finalize: F,
+        done: D,
+    ) -> Result<()>
+    where
+        F: FnOnce(&mut EntriesMut<'_>) + Send + 'static,
+        D: FnOnce(Result<(Synced, Entries)>) + Send + 'static,
+    {
+        self.start_sync(
+            shared_secret,
+            entries,
+            Some(Box::new(finalize)),
+            Box::new(move |result, _panic| done(result)),
+        )
+    }
+
+    fn start_sync(
+        &self,
+        shared: &Key,
+        entries: &Entries,
+        finalize: Option<FinalizeFn>,
+        done: SyncDone,
+    ) -> Result<()> {
+        // The operation works on a copy, which the library replaces with the
+        // list as written just before the completion: the caller's list is
+        // never changed behind its back.
+        let copy = entries.try_clone()?;
+        let copy_raw = copy.as_ptr();
+        let has_finalize = finalize.is_some();
+        let op = Arc::new(SyncOp {
+            session: self.id(),
+            list: Mutex::new(Some(copy)),
+            updated: Mutex::new(Vec::new()),
+            finalize: Mutex::new(finalize),
+            panic: Mutex::new(None),
+            done: Mutex::new(Some(done)),
+        });
+        let user = Arc::into_raw(op);
+        // SAFETY: self.raw and copy_raw are live handles (copy is kept in
+        // the op state until the completion); shared is KEY_SIZE bytes; user
+        // is an Arc reference that the completion trampoline takes over.
+        let status = unsafe {
+            ffi::scout_synchronize(
+                self.raw.as_ptr(),
+                shared.as_ptr(),
+                copy_raw,
+                Some(sync_updated),
+                if has_finalize {
+                    Some(sync_finalize)
+                } else {
+                    None
+                },
+                Some(sync_finished),
+                user as *mut c_void,
+            )
+        };
+        started(status, user)
+    }
+
+    // --- Put ----------------------------------------------------------------
+
+    /// Stores `msg` as an immutable item whose next hash is `token` (from
+    /// [`ListHead::push_front`](crate::ListHead::push_front)) and returns
+    /// where it is stored. More than [`MAX_MESSAGE_SIZE`](crate::MAX_MESSAGE_SIZE)
+    /// bytes is [`Error::TooLarge`].
+    pub fn put(&self, token: &Hash, msg: &[u8]) -> Result<Stored> {
+        self.not_dispatching()?;
+        let (tx, rx) = mpsc::channel();
+        self.start_put(token, msg, move |result| {
+            let _ = tx.send(result);
+        })?;
+        self.wait(rx)?
+    }
+
+    /// Starts a put and returns at once; `done` runs exactly once on the
+    /// dispatcher thread unless the operation fails to start (then the
+    /// error is returned and `done` never runs).
+    pub fn start_put<D>(&self, token: &Hash, msg: &[u8], done: D) -> Result<()>
+    where
+        D: FnOnce(Result<Stored>) + Send + 'static,
+    {
+        let user = OnceOp::<Stored>::new(self.id(), Box::new(done));
+        // SAFETY: self.raw is live; token is HASH_SIZE bytes and msg valid
+        // for its length (both copied before return); user is an Arc
+        // reference that the completion trampoline takes over.
+        let status = unsafe {
+            ffi::scout_put(
+                self.raw.as_ptr(),
+                token.as_ptr(),
+                msg.as_ptr(),
+                msg.len(),
+                Some(put_finished),
+                user as *mut c_void,
+            )
+        };
+        started(status, user)
+    }
+
+    // --- Get ----------------------------------------------------------------
+
+    /// Fetches the message stored under `hash`. [`Error::NotFound`] if no
+    /// node holds it.
+    pub fn get(&self, hash: &Hash) -> Result<Message> {
+        self.not_dispatching()?;
+        let (tx, rx) = mpsc::channel();
+        self.start_get(hash, move |result| {
+            let _ = tx.send(result);
+        })?;
+        self.wait(rx)?
+    }
+
+    /// Starts a get and returns at once; `done` runs exactly once on the
+    /// dispatcher thread unless the operation fails to start.
+    pub fn start_get<D>(&self, hash: &Hash, done: D) -> Result<()>
+    where
+        D: FnOnce(Result<Message>) + Send + 'static,
+    {
+        let at = *hash;
+        let user = OnceOp::<(Vec<u8>, Hash)>::new(
+            self.id(),
+            Box::new(move |result: Result<(Vec<u8>, Hash)>| {
+                done(result.map(|(body, next)| Message {
+                    hash: at,
+                    body,
+                    next,
+                }))
+            }),
+        );
+        // SAFETY: self.raw is live; hash is HASH_SIZE bytes (copied); user
+        // is an Arc reference that the completion trampoline takes over.
+        let status = unsafe {
+            ffi::scout_get(
+                self.raw.as_ptr(),
+                hash.as_ptr(),
+                Some(get_received),
+                user as *mut c_void,
+            )
+        };
+        started(status, user)
+    }
+
+    // --- Get list -------------------------------------------------------------
+
+    /// Walks the message list from `head`, newest first, for at most `max`
+    /// messages (0: to the list's end). A head of 20 zero bytes is an empty
+    /// list. If a message in the middle cannot be read, the error is
+    /// returned (use [`Session::start_get_list`] to see the messages
+    /// before it).
+    pub fn get_list(&self, head: &Hash, max: usize) -> Result<Vec<Message>> {
+        self.not_dispatching()?;
+        let (tx, rx) = mpsc::channel();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&got);
+        self.start_list(
+            head,
+            max,
+            Some(Box::new(move |m| lock(&sink).push(m))),
+            Box::new(move |result, panic| {
+                let _ = tx.send((result, panic));
+            }),
+        )?;
+        let (result, panic) = self.wait(rx)?;
+        if let Some(p) = panic {
+            panic::resume_unwind(p);
+        }
+        result?;
+        let messages = std::mem::take(&mut *lock(&got));
+        Ok(messages)
+    }
+
+    /// Starts a list walk and returns at once. Once the walk ends,
+    /// `on_message` runs for each message read, in order, then `done` once
+    /// with the walk's status and the number of messages delivered; all on
+    /// the dispatcher thread, unless the operation fails to start. If
+    /// `on_message` panics, it is not called again.
+    pub fn start_get_list<M, D>(
+        &self,
+        head: &Hash,
+        max: usize,
+        on_message: M,
+        done: D,
+    ) -> Result<()>
+    where
+        M: FnMut(Message) + Send + 'static,
+        D: FnOnce(Result<usize>) + Send + 'static,
+    {
+        self.start_list(
+            head,
+            max,
+            Some(Box::new(on_message)),
+            Box::new(move |result, _panic| done(result)),
+        )
+    }
+
+    fn start_list(
+        &self,
+        head: &Hash,
+        max: usize,
+        on_message: Option<MessageFn>,
+        done: ListDone,
+    ) -> Result<()> {
+        let op = Arc::new(ListOp {
+            session: self.id(),
+            on_message: Mutex::new(on_message),
+            panic: Mutex::new(None),
+            done: Mutex::new(Some(done)),
+        });
+        let user = Arc::into_raw(op);
+        // SAFETY: self.raw is live; head is HASH_SIZE bytes (copied); user
+        // is an Arc reference that the completion trampoline takes over.
+        let status = unsafe {
+            ffi::scout_get_list(
+                self.raw.as_ptr(),
+                head.as_ptr(),
+                max,
+                Some(list_message),
+                Some(list_finished),
+                user as *mut c_void,
+            )
+        };
+        started(status, user)
+    }
+
+    // --- Waiting ------------------------------------------------------------
+
+    /// Refuses a blocking call from this session's own dispatcher thread.
+    fn not_dispatching(&self) -> Result<()> {
+        if DISPATCHING.with(Cell::get) == self.id() {
+            return Err(Error::WrongState);
+        }
+        Ok(())
+    }
+
+    /// Waits for a blocking operation's completion.
+    fn wait<T>(&self, rx: mpsc::Receiver<T>) -> Result<T> {
+        rx.recv_timeout(self.timeout + WAIT_GRACE)
+            .map_err(|e| match e {
+                mpsc::RecvTimeoutError::Timeout => Error::Timeout,
+                // The completion was dropped without a call: a broken promise.
+                mpsc::RecvTimeoutError::Disconnected => Error::Internal,
+            })
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // SAFETY: we own the handle. scout_session_free delivers every
+        // pending completion (which releases its operation's state) and
+        // returns once no callback of the session can run, except when
+        // called from one of its callbacks, whose trampoline holds its own
+        // reference to what it uses.
+        unsafe { ffi::scout_session_free(self.raw.as_ptr()) };
+        if !self.log_user.is_null() {
+            // SAFETY: log_user is the reference build() gave the library;
+            // the library no longer calls the log callback, and a log
+            // trampoline still on the stack holds a reference of its own.
+            drop(unsafe { Arc::from_raw(self.log_user) });
+        }
+    }
+}
+
+fn c_string(mut bytes: Vec<u8>) -> Result<String> {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        bytes.truncate(nul);
+    }
+    String::from_utf8(bytes).map_err(|_| Error::Internal)
+}
+
+// ---------------------------------------------------------------------------
+// Callback machinery
+// ---------------------------------------------------------------------------
+
+thread_local! {
+    /// The session whose callback this thread is running, 0 if none.
+    static DISPATCHING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks the current thread as running a callback of `session` until
+/// dropped (restoring the previous mark, for nested callbacks).
+struct Dispatching(usize);
+
+impl Dispatching {
+    fn enter(session: usize) -> Dispatching {
+        Dispatching(DISPATCHING.with(|d| d.replace(session)))
+    }
+}
+
+impl Drop for Dispatching {
+    fn drop(&mut self) {
+        DISPATCHING.with(|d| d.set(self.0));
+    }
+}
+
+/// Locks a mutex, ignoring poisoning (panics are caught at the boundary,
+/// the data stays consistent).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The body of every trampoline: nothing unwinds into C. A panic here is
+/// one of ours or a payload's drop; it was already reported by the hook.
+fn boundary(body: impl FnOnce()) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
+        std::mem::forget(payload);
+    }
+}
+
+/// Runs user code of `session`'s operation, catching its panic.
+fn run_user(session: usize, f: impl FnOnce()) -> Option<Panic> {
+    let _mark = Dispatching::enter(session);
+    panic::catch_unwind(AssertUnwindSafe(f)).err()
+}
+
+/// Keeps the first panic of an operation.
+fn keep_panic(slot: &Mutex<Option<Panic>>, p: Option<Panic>) {
+    if let Some(p) = p {
+        lock(slot).get_or_insert(p);
+    }
+}
+
+/// After starting an operation with `user`: on failure to start, takes the
+/// reference back (no callback will run) and returns the error.
+fn started<T>(status: ffi::scout_status, user: *const T) -> Result<()> {
+    if status != ffi::SCOUT_OK {
+        // SAFETY: the operation did not start, so the library never calls
+        // back with user: the reference from Arc::into_raw is ours again.
+        drop(unsafe { Arc::from_raw(user) });
+    }
+    check(status)
+}
+
+/// A reference of its own to an operation's state, for a non-final
+/// callback.
+///
+/// # Safety
+///
+/// `user` must come from `Arc::into_raw::<T>` and its reference must still
+/// be held (by the operation, whose completion has not run yet).
+unsafe fn borrow_op<T>(user: *mut c_void) -> Arc<T> {
+    let user = user as *const T;
+    // SAFETY: per the contract, user is a live Arc pointer.
+    unsafe {
+        Arc::increment_strong_count(user);
+        Arc::from_raw(user)
+    }
+}
+
+/// A callback's bytes as a slice; they are never NULL per the header, but
+/// an empty slice is made without reading the pointer anyway.
+///
+/// # Safety
+///
+/// If `len > 0`, `p` must point to `len` readable bytes that outlive `'a`.
+unsafe fn bytes<'a>(p: *const u8, len: usize) -> &'a [u8] {
+    if p.is_null() || len == 0 {
+        &[]
+    } else {
+        // SAFETY: per the contract.
+        unsafe { std::slice::from_raw_parts(p, len) }
+    }
+}
+
+/// # Safety
+///
+/// `p` must be NULL or point to HASH_SIZE readable bytes.
+unsafe fn hash_at(p: *const u8) -> Hash {
+    let mut h = [0u8; HASH_SIZE];
+    if !p.is_null() {
+        // SAFETY: per the contract, HASH_SIZE bytes are readable.
+        h.copy_from_slice(unsafe { std::slice::from_raw_parts(p, HASH_SIZE) });
+    }
+    h
+}
+
+// --- Log ---------------------------------------------------------------------
+
+unsafe extern "C" fn log_trampoline(user: *mut c_void, level: c_int, message: *const c_char) {
+    boundary(|| {
+        // SAFETY: user is the log state's Arc pointer, whose reference the
+        // session holds while the library can call this.
+        let state: Arc<LogState> = unsafe { borrow_op(user) };
+        let text = if message.is_null() {
+            String::new()
+        } else {
+            // SAFETY: the header passes a NUL-terminated line valid during
+            // the call.
+            unsafe { CStr::from_ptr(message) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        // A re-entrant line (the closure is running further up this
+        // thread's stack) is dropped rather than deadlocking.
+        let Ok(mut log) = state.log.try_lock() else {
+            return;
+        };
+        let session = state.session.load(Ordering::Relaxed);
+        drop(run_user(session, || log(LogLevel::from_raw(level), &text)));
+    });
+}
+
+// --- Synchronize ---------------------------------------------------------------
+
+type FinalizeFn = Box<dyn for<'a> FnOnce(&mut EntriesMut<'a>) + Send + 'static>;
+type SyncDone = Box<dyn FnOnce(Result<(Synced, Entries)>, Option<Panic>) + Send + 'static>;
+
+struct SyncOp {
+    session: usize,
+    /// The copy of the list given to the library, replaced by the written
+    /// list on success.
+    list: Mutex<Option<Entries>>,
+    updated: Mutex<Vec<Entry>>,
+    finalize: Mutex<Option<FinalizeFn>>,
+    panic: Mutex<Option<Panic>>,
+    done: Mutex<Option<SyncDone>>,
+}
+
+unsafe extern "C" fn sync_updated(
+    user: *mut c_void,
+    id: u32,
+    seq: i64,
+    value: *const u8,
+    len: usize,
+) {
+    boundary(|| {
+        // SAFETY: user is the SyncOp whose completion has not run yet.
+        let op: Arc<SyncOp> = unsafe { borrow_op(user) };
+        // SAFETY: value points to len bytes valid during the call.
+        let value = unsafe { bytes(value, len) }.to_vec();
+        lock(&op.updated).push(Entry { id, seq, value });
+    });
+}
+
+unsafe extern "C" fn sync_finalize(user: *mut c_void, entries: *mut ffi::scout_entries) {
+    boundary(|| {
+        // SAFETY: user is the SyncOp whose completion has not run yet.
+        let op: Arc<SyncOp> = unsafe { borrow_op(user) };
+        let finalize = lock(&op.finalize).take();
+        if let (Some(finalize), Some(raw)) = (finalize, NonNull::new(entries)) {
+            // SAFETY: the handle is valid during this call, which outlives
+            // the borrowed view; the view never frees it.
+            let mut list = unsafe { EntriesMut::borrowed(raw) };
+            keep_panic(&op.panic, run_user(op.session, || finalize(&mut list)));
+        }
+    });
+}
+
+unsafe extern "C" fn sync_finished(
+    user: *mut c_void,
+    status: ffi::scout_status,
+    seq: i64,
+    stored: u32,
+    failed: u32,
+) {
+    boundary(|| {
+        // SAFETY: the completion runs exactly once and owns the reference
+        // the starter gave the library.
+        let op = unsafe { Arc::from_raw(user as *const SyncOp) };
+        let list = lock(&op.list).take();
+        let result = check(status).and_then(|()| {
+            let updated = std::mem::take(&mut *lock(&op.updated));
+            list.map(|list| {
+                (
+                    Synced {
+                        seq,
+                        stored,
+                        failed,
+                        updated,
+                    },
+                    list,
+                )
+            })
+            .ok_or(Error::Internal)
+        });
+        let panic = lock(&op.panic).take();
+        let done = lock(&op.done).take();
+        if let Some(done) = done {
+            drop(run_user(op.session, || done(result, panic)));
+        }
+    });
+}
+
+// --- Put and get ---------------------------------------------------------------
+
+type OnceDone<T> = Box<dyn FnOnce(Result<T>) + Send + 'static>;
+
+/// An operation with nothing but a completion.
+struct OnceOp<T> {
+    session: usize,
+    done: Mutex<Option<OnceDone<T>>>,
+}
+
+impl<T> OnceOp<T> {
+    fn new(session: usize, done: OnceDone<T>) -> *const OnceOp<T> {
+        Arc::into_raw(Arc::new(OnceOp {
+            session,
+            done: Mutex::new(Some(done)),
+        }))
+    }
+
+    /// The completion: releases the operation and calls its closure.
+    ///
+    /// # Safety
+    ///
+    /// `user` must be the pointer from [`OnceOp::new`], used once.
+    unsafe fn complete(user: *mut c_void, result: impl FnOnce() -> Result<T>) {
+        boundary(|| {
+            // SAFETY: per the contract, the completion owns the reference.
+            let op = unsafe { Arc::from_raw(user as *const OnceOp<T>) };
+            let result = result();
+            let done = lock(&op.done).take();
+            if let Some(done) = done {
+                drop(run_user(op.session, || done(result)));
+            }
+        });
+    }
+}
+
+unsafe extern "C" fn put_finished(
+    user: *mut c_void,
+    status: ffi::scout_status,
+    hash: *const u8,
+    stored: u32,
+) {
+    // SAFETY: user is the OnceOp<Stored> given to scout_put; this is its
+    // completion. hash points to HASH_SIZE bytes during the call.
+    unsafe {
+        OnceOp::<Stored>::complete(user, || {
+            check(status)?;
+            Ok(Stored {
+                hash: hash_at(hash),
+                stored,
+            })
+        })
+    }
+}
+
+unsafe extern "C" fn get_received(
+    user: *mut c_void,
+    status: ffi::scout_status,
+    msg: *const u8,
+    len: usize,
+    next: *const u8,
+) {
+    // SAFETY: user is the OnceOp given to scout_get; this is its
+    // completion. msg (len bytes) and next (HASH_SIZE) are valid during the
+    // call.
+    unsafe {
+        OnceOp::<(Vec<u8>, Hash)>::complete(user, || {
+            check(status)?;
+            Ok((bytes(msg, len).to_vec(), hash_at(next)))
+        })
+    }
+}
+
+// --- Get list ------------------------------------------------------------------
+
+type MessageFn = Box<dyn FnMut(Message) + Send + 'static>;
+type ListDone = Box<dyn FnOnce(Result<usize>, Option<Panic>) + Send + 'static>;
+
+struct ListOp {
+    session: usize,
+    on_message: Mutex<Option<MessageFn>>,
+    panic: Mutex<Option<Panic>>,
+    done: Mutex<Option<ListDone>>,
+}
+
+unsafe extern "C" fn list_message(
+    user: *mut c_void,
+    hash: *const u8,
+    msg: *const u8,
+    len: usize,
+    next: *const u8,
+) {
+    boundary(|| {
+        // SAFETY: user is the ListOp whose completion has not run yet.
+        let op: Arc<ListOp> = unsafe { borrow_op(user) };
+        // SAFETY: hash and next point to HASH_SIZE bytes, msg to len bytes,
+        // all valid during the call.
+        let message = unsafe {
+            Message {
+                hash: hash_at(hash),
+                body: bytes(msg, len).to_vec(),
+                next: hash_at(next),
+            }
+        };
+        // Taken out while it runs: a nested callback finds it absent
+        // instead of waiting for the lock.
+        let Some(mut on_message) = lock(&op.on_message).take() else {
+            return;
+        };
+        let panicked = run_user(op.session, || on_message(message));
+        if panicked.is_none() {
+            lock(&op.on_message).get_or_insert(on_message);
+        }
+        keep_panic(&op.panic, panicked);
+    });
+}
+
+unsafe extern "C" fn list_finished(user: *mut c_void, status: ffi::scout_status, count: usize) {
+    boundary(|| {
+        // SAFETY: the completion runs exactly once and owns the reference.
+        let op = unsafe { Arc::from_raw(user as *const ListOp) };
+        lock(&op.on_message).take();
+        let panic = lock(&op.panic).take();
+        let done = lock(&op.done).take();
+        if let Some(done) = done {
+            drop(run_user(op.session, || {
+                done(check(status).map(|()| count), panic)
+            }));
+        }
+    });
+}
