@@ -11,7 +11,11 @@ use scout::{Entries, Entry, Error, ListHead};
 fn entries_of(arr: &Json) -> Vec<Entry> {
     arr.arr()
         .iter()
-        .map(|e| Entry { id: e.get("id").u32(), seq: e.get("seq").i64(), value: e.get("content").hex() })
+        .map(|e| Entry {
+            id: e.get("id").u32(),
+            seq: e.get("seq").i64(),
+            value: e.get("content").hex(),
+        })
         .collect()
 }
 
@@ -25,7 +29,10 @@ fn keypairs() {
     let v = Vectors::load("keypairs.json");
     v.each("keypairs", |c| {
         let sk = c.get("secret_key").fixed();
-        assert_eq!(scout::public_key(&sk).unwrap(), c.get("public_key").fixed::<32>());
+        assert_eq!(
+            scout::public_key(&sk).unwrap(),
+            c.get("public_key").fixed::<32>()
+        );
     });
     v.each("exchanges", |c| {
         let (a_sk, a_pk) = (c.get("a_secret_key").fixed(), c.get("a_public_key").fixed());
@@ -50,7 +57,13 @@ fn keypairs() {
 }
 
 /// Signs and verifies: the signature must be reproduced exactly.
-fn check_signature(shared: &scout::Key, edpk: &scout::Key, seq: i64, bv: &[u8], want: &scout::Signature) {
+fn check_signature(
+    shared: &scout::Key,
+    edpk: &scout::Key,
+    seq: i64,
+    bv: &[u8],
+    want: &scout::Signature,
+) {
     assert_eq!(&scout::mutable_sign(shared, seq, bv).unwrap(), want);
     assert_eq!(scout::mutable_verify(edpk, seq, bv, want), Ok(()));
 }
@@ -67,7 +80,10 @@ fn signing() {
         // shared secret.
         assert_eq!(&edsk[..32], &shared[..]);
         assert_eq!(&edsk[32..], &edpk[..]);
-        assert_eq!(scout::shared_target(&shared).unwrap(), c.get("target").fixed::<20>());
+        assert_eq!(
+            scout::shared_target(&shared).unwrap(),
+            c.get("target").fixed::<20>()
+        );
     });
     v.each("signatures", |c| {
         let shared = c.get("shared_secret").fixed();
@@ -99,11 +115,20 @@ fn signing() {
         let bv = c.get("bencoded_v").hex();
         assert_eq!(scout::key_exchange(&sk, &peer).unwrap(), shared);
         assert_eq!(scout::shared_signing_key(&shared).unwrap(), edpk);
-        assert_eq!(scout::shared_target(&shared).unwrap(), c.get("target").fixed::<20>());
+        assert_eq!(
+            scout::shared_target(&shared).unwrap(),
+            c.get("target").fixed::<20>()
+        );
         assert_eq!(list_of(c.get("entries")).serialize().unwrap(), plaintext);
         let sealed = scout::seal_with_nonce(&shared, &c.get("nonce").fixed(), &plaintext).unwrap();
         assert_eq!(bencode(&sealed), bv);
-        check_signature(&shared, &edpk, c.get("seq").i64(), &bv, &c.get("signature").fixed());
+        check_signature(
+            &shared,
+            &edpk,
+            c.get("seq").i64(),
+            &bv,
+            &c.get("signature").fixed(),
+        );
         assert_eq!(scout::open(&shared, &sealed).unwrap(), plaintext);
     });
     v.finish();
@@ -113,7 +138,11 @@ fn signing() {
 fn entries() {
     let v = Vectors::load("entries.json");
     v.each("entry_serialize", |c| {
-        let want = Entry { id: c.get("id").u32(), seq: c.get("seq").i64(), value: c.get("content").hex() };
+        let want = Entry {
+            id: c.get("id").u32(),
+            seq: c.get("seq").i64(),
+            value: c.get("content").hex(),
+        };
         let list = Entries::from_entries([&want]).unwrap();
         // A one-entry list is the list header (count 1, offset 0) followed
         // by the entry exactly as the vector serializes it alone.
@@ -127,7 +156,13 @@ fn entries() {
     v.each("lists", |c| {
         let want = c.get("serialized").hex();
         let entries = entries_of(c.get("entries"));
-        assert_eq!(Entries::from_entries(&entries).unwrap().serialize().unwrap(), want);
+        assert_eq!(
+            Entries::from_entries(&entries)
+                .unwrap()
+                .serialize()
+                .unwrap(),
+            want
+        );
         let (back, consumed) = Entries::parse_prefix(&want).unwrap();
         assert_eq!(consumed, want.len());
         assert_eq!(back.to_vec().unwrap(), entries, "order kept");
@@ -218,7 +253,10 @@ fn messages() {
         assert_eq!(parsed, (c.get("message").hex(), c.get("next_hash").fixed()));
     });
     v.each("parse_invalid", |c| {
-        assert_eq!(scout::message_parse(&c.get("blob").hex()), Err(Error::InvalidArgument));
+        assert_eq!(
+            scout::message_parse(&c.get("blob").hex()),
+            Err(Error::InvalidArgument)
+        );
     });
     let list = v.field("list");
     let steps = list.get("push_front").arr();
@@ -296,7 +334,10 @@ fn limits() {
         // more does not.
         let key = [1u8; 32];
         let nonce = [2u8; 24];
-        for (field, len) in [("max_entries_empty_content_sealable", 0), ("max_entries_content_255_sealable", 255)] {
+        for (field, len) in [
+            ("max_entries_empty_content_sealable", 0),
+            ("max_entries_content_255_sealable", 255),
+        ] {
             let n = v.field(field).u32();
             let mut list = Entries::new().unwrap();
             for id in 0..n {
@@ -314,8 +355,14 @@ fn limits() {
         let want = c.get("bencoded_v_length").usize();
         let input = vec![0u8; length];
         let (result, overhead) = match kind {
-            "entry_list_plaintext" => (scout::seal_with_nonce(&[1; 32], &[2; 24], &input), scout::SEAL_OVERHEAD),
-            "message" => (scout::message_encode(&[0; 20], &input), scout::MESSAGE_HEADER_SIZE),
+            "entry_list_plaintext" => (
+                scout::seal_with_nonce(&[1; 32], &[2; 24], &input),
+                scout::SEAL_OVERHEAD,
+            ),
+            "message" => (
+                scout::message_encode(&[0; 20], &input),
+                scout::MESSAGE_HEADER_SIZE,
+            ),
             other => panic!("unknown kind {other}"),
         };
         if c.get("fits").bool() {
@@ -341,7 +388,16 @@ fn json_reader() {
     assert!(doc.get("t").bool());
     assert_eq!(doc.get("n"), &Json::Null);
     assert_eq!(doc.keys(), ["a", "s", "t", "n", "o"]);
-    for bad in ["", "{", "[1,]", "{\"a\" 1}", "\"abc", "[1] 2", "{\"a\":1,\"a\":2}", "tru"] {
+    for bad in [
+        "",
+        "{",
+        "[1,]",
+        "{\"a\" 1}",
+        "\"abc",
+        "[1] 2",
+        "{\"a\":1,\"a\":2}",
+        "tru",
+    ] {
         assert!(Json::parse(bad).is_err(), "{bad:?} must not parse");
     }
     assert_eq!(unhex("00ff10"), [0, 255, 16]);

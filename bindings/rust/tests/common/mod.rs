@@ -29,7 +29,10 @@ pub enum Json {
 impl Json {
     /// Parses a whole document; any error names the byte offset.
     pub fn parse(text: &str) -> Result<Json, String> {
-        let mut p = Parser { s: text.as_bytes(), i: 0 };
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+        };
         let v = p.value(0)?;
         p.ws();
         if p.i != p.s.len() {
@@ -46,7 +49,8 @@ impl Json {
     }
 
     pub fn get(&self, key: &str) -> &Json {
-        self.opt(key).unwrap_or_else(|| panic!("vector field {key:?} missing"))
+        self.opt(key)
+            .unwrap_or_else(|| panic!("vector field {key:?} missing"))
     }
 
     pub fn keys(&self) -> Vec<&str> {
@@ -98,7 +102,9 @@ impl Json {
 
     pub fn fixed<const N: usize>(&self) -> [u8; N] {
         let v = self.hex();
-        v.as_slice().try_into().unwrap_or_else(|_| panic!("want {N} bytes, got {}", v.len()))
+        v.as_slice()
+            .try_into()
+            .unwrap_or_else(|_| panic!("want {N} bytes, got {}", v.len()))
     }
 }
 
@@ -191,10 +197,16 @@ impl Parser<'_> {
             b'-' | b'0'..=b'9' => {
                 let start = self.i;
                 self.i += 1;
-                while self.i < self.s.len() && matches!(self.s[self.i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                while self.i < self.s.len()
+                    && matches!(
+                        self.s[self.i],
+                        b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'
+                    )
+                {
                     self.i += 1;
                 }
-                let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
+                let text =
+                    std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
                 if text == "-" {
                     return self.err("bad number");
                 }
@@ -234,7 +246,9 @@ impl Parser<'_> {
                             let mut cp = self.hex4()?;
                             if (0xD800..0xDC00).contains(&cp) && self.eat("\\u") {
                                 let lo = self.hex4()?;
-                                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF);
+                                cp = 0x10000
+                                    + ((cp - 0xD800) << 10)
+                                    + (lo.wrapping_sub(0xDC00) & 0x3FF);
                             }
                             out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
                         }
@@ -249,7 +263,9 @@ impl Parser<'_> {
                     while end < self.s.len() && (self.s[end] & 0xC0) == 0x80 {
                         end += 1;
                     }
-                    out.push_str(std::str::from_utf8(&self.s[start..end]).map_err(|e| e.to_string())?);
+                    out.push_str(
+                        std::str::from_utf8(&self.s[start..end]).map_err(|e| e.to_string())?,
+                    );
                     self.i = end;
                 }
             }
@@ -312,7 +328,10 @@ pub fn vectors_dir() -> PathBuf {
         }
         dir = d.parent();
     }
-    panic!("no shared/vectors above {}: set SCOUT_VECTORS", env!("CARGO_MANIFEST_DIR"));
+    panic!(
+        "no shared/vectors above {}: set SCOUT_VECTORS",
+        env!("CARGO_MANIFEST_DIR")
+    );
 }
 
 /// One vector file, with a record of which of its sections a test read:
@@ -328,7 +347,8 @@ pub struct Vectors {
 impl Vectors {
     pub fn load(name: &str) -> Vectors {
         let path = vectors_dir().join(name);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let doc = Json::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         Vectors {
             name: name.to_string(),
@@ -357,7 +377,11 @@ impl Vectors {
                 Some(n) => n.str().to_string(),
                 None => format!("#{i}"),
             };
-            assert!(names.insert(name.clone()), "{}: {key}: duplicate case name {name}", self.name);
+            assert!(
+                names.insert(name.clone()),
+                "{}: {key}: duplicate case name {name}",
+                self.name
+            );
             self.run(&format!("{key}/{name}"), || check(case));
         }
     }
@@ -371,7 +395,10 @@ impl Vectors {
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
-            self.failures.lock().unwrap().push(format!("{}: {name}: {msg}", self.name));
+            self.failures
+                .lock()
+                .unwrap()
+                .push(format!("{}: {name}: {msg}", self.name));
         }
     }
 
@@ -386,9 +413,22 @@ impl Vectors {
             .filter(|k| *k != "description" && !seen.contains(*k))
             .collect();
         let failures = self.failures.lock().unwrap();
-        eprintln!("{}: {} cases, {} failed", self.name, self.cases.lock().unwrap(), failures.len());
-        assert!(failures.is_empty(), "failed vector cases:\n{}", failures.join("\n"));
-        assert!(unchecked.is_empty(), "{}: sections never checked: {unchecked:?}", self.name);
+        eprintln!(
+            "{}: {} cases, {} failed",
+            self.name,
+            self.cases.lock().unwrap(),
+            failures.len()
+        );
+        assert!(
+            failures.is_empty(),
+            "failed vector cases:\n{}",
+            failures.join("\n")
+        );
+        assert!(
+            unchecked.is_empty(),
+            "{}: sections never checked: {unchecked:?}",
+            self.name
+        );
     }
 }
 
@@ -425,7 +465,10 @@ pub fn session_with(builder: scout::SessionBuilder) -> scout::Session {
 pub fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        assert!(
+            start.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
