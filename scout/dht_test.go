@@ -545,3 +545,51 @@ func TestReadWritesNothing(t *testing.T) {
 	_, err = nodes[6].Read(ctx, other)
 	require.ErrorIs(t, err, scout.ErrDecrypt)
 }
+
+// TestConcurrentOperationsOnOneSession: many operations at once from one
+// session (as a binding's futures make them) all succeed: a lookup whose
+// queries all pass their soft timeout waits for them rather than ending
+// with nothing.
+func TestConcurrentOperationsOnOneSession(t *testing.T) {
+	sw := swarm64(t)
+	s := newPeer(t, sw, scout.Options{})
+	ctx := context.Background()
+	for round := range 5 {
+		var wg sync.WaitGroup
+		errs := make(chan error, 60)
+		hashes := make([]scout.Hash, 20)
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				put, err := s.Put(ctx, scout.Hash{byte(i), byte(round)}, fmt.Appendf(nil, "burst %d %d", round, i))
+				hashes[i] = put.Hash
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		for i := range 20 {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				m, err := s.Get(ctx, hashes[i])
+				if err == nil && string(m.Contents) != fmt.Sprintf("burst %d %d", round, i) {
+					err = fmt.Errorf("get %d: %q", i, m.Contents)
+				}
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				l := scout.NewEntries()
+				l.Assign(uint32(i), []byte("x"))
+				_, err := s.Synchronize(ctx, scout.SharedSecret{byte(i), byte(round), 0x77}, l, scout.SyncHandler{})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err, "round %d", round)
+		}
+	}
+}

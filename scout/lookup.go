@@ -154,6 +154,11 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 			}
 			live++
 		}
+		if live < spec.k && outstanding > 0 {
+			// Fewer than k live candidates: the slow ones may still answer,
+			// and without them the lookup would end short.
+			finished = false
+		}
 		if finished || outstanding == 0 {
 			break
 		}

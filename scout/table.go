@@ -75,7 +75,7 @@ const (
 	minSoftTimeout     = 2 * time.Millisecond
 	maxSoftTimeout     = 2 * time.Second
 	initialSoftTimeout = 1 * time.Second
-	minHardTimeout     = 250 * time.Millisecond
+	minHardTimeout     = 1 * time.Second
 	maxHardTimeout     = 5 * time.Second
 )
 
