@@ -470,12 +470,16 @@ func TestNoReachableNodeIsANetworkError(t *testing.T) {
 	defer cancel()
 	require.NoError(t, s.Start(ctx))
 	defer s.Stop()
-	_, err = s.Get(context.Background(), scout.Hash{1})
-	assert.ErrorIs(t, err, scout.ErrNetwork)
-	_, err = s.Put(context.Background(), scout.Hash{}, []byte("x"))
-	assert.ErrorIs(t, err, scout.ErrNetwork)
-	_, err = s.Synchronize(context.Background(), scout.SharedSecret{1}, nil, scout.SyncHandler{})
-	assert.ErrorIs(t, err, scout.ErrNetwork)
+	errs := make(chan error, 3)
+	go func() { _, err := s.Get(context.Background(), scout.Hash{1}); errs <- err }()
+	go func() { _, err := s.Put(context.Background(), scout.Hash{}, []byte("x")); errs <- err }()
+	go func() {
+		_, err := s.Synchronize(context.Background(), scout.SharedSecret{1}, nil, scout.SyncHandler{})
+		errs <- err
+	}()
+	for range 3 {
+		assert.ErrorIs(t, <-errs, scout.ErrNetwork)
+	}
 }
 
 // TestDeadNodesDoNotStopOperations: with a quarter of the swarm gone
