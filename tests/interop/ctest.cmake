@@ -14,7 +14,10 @@ add_test(NAME interop-libtorrent-driver
 set_tests_properties(interop-libtorrent-driver PROPERTIES LABELS interop TIMEOUT 300
   ENVIRONMENT "SCOUT_VECTORS=${SCOUT_VECTORS_DIR}")
 
-add_test(NAME interop-libtorrent
-  COMMAND "${GO_EXECUTABLE}" test -tags interop -count=1 ./tests/interop/
+# Scout against libtorrent, and the four front ends (C, Python, Rust, the
+# Go command) against each other: needs the built library and command.
+add_test(NAME interop
+  COMMAND "${GO_EXECUTABLE}" test -tags interop -count=1 -v ./tests/interop/
   WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
-set_tests_properties(interop-libtorrent PROPERTIES LABELS interop TIMEOUT 600 RUN_SERIAL TRUE)
+set_tests_properties(interop PROPERTIES LABELS interop TIMEOUT 900 RUN_SERIAL TRUE
+  ENVIRONMENT "SCOUT_LIBRARY_DIR=${CMAKE_CURRENT_BINARY_DIR};SCOUT_CLI=${CMAKE_CURRENT_BINARY_DIR}/bin/scout;CARGO_TARGET_DIR=${CMAKE_CURRENT_BINARY_DIR}/cargo-target")
