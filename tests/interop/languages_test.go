@@ -126,7 +126,9 @@ func TestEveryLanguageWithEveryOther(t *testing.T) {
 	keyFile := filepath.Join(dir, "group.key")
 	require.NoError(t, os.WriteFile(keyFile, sk[:], 0o600))
 	peerHex := bobPublic.String()
-	value := func(i int) string { return fmt.Sprintf("%s-device-10.0.0.%d:4000", strings.ReplaceAll(peers[i].name, " ", "-"), i+1) }
+	value := func(i int) string {
+		return fmt.Sprintf("%s-device-10.0.0.%d:4000", strings.ReplaceAll(peers[i].name, " ", "-"), i+1)
+	}
 
 	// Round 1: each adds its entry, one after another (and all at once
 	// below); round 2: each reads all four.
