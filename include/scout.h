@@ -616,10 +616,15 @@ SCOUT_API scout_status scout_session_new(const scout_session_options *opts, scou
 
 /**
 ** Binds the socket, loads the state file and joins the DHT through the
-** bootstrap nodes. Blocks until the node is running.
+** bootstrap nodes (and the nodes the state file remembers). Blocks until a
+** first lookup of the node's own id has ended: milliseconds when a node
+** answers, at most a few seconds when none does. A session whose bootstrap
+** nodes do not answer still starts: it keeps trying every few seconds in
+** the background, and operations finish with SCOUT_NETWORK until a node
+** answers.
 ** Errors: SCOUT_WRONG_STATE if the session was already started or stopped
-** (a session runs once); SCOUT_NETWORK if the socket cannot be bound or
-** the bootstrap fails; SCOUT_CANCELLED if the session is freed meanwhile;
+** (a session runs once); SCOUT_NETWORK if the socket cannot be bound;
+** SCOUT_CANCELLED if the session is freed meanwhile;
 ** SCOUT_INVALID_ARGUMENT for a bad handle.
 ** Thread: any.
 */

@@ -260,7 +260,9 @@ func (s *Session) resolveSeeds() []contact {
 
 // Start binds the socket, loads the state file and joins the DHT: it
 // returns once a first lookup of its own id has ended (or ctx is done).
-// Joining goes on in the background if no node answered.
+// Only a socket that cannot be bound is an error: if no bootstrap node
+// answers, the session runs anyway and keeps trying every few seconds in
+// the background, and operations end with ErrNetwork until a node answers.
 func (s *Session) Start(ctx context.Context) error {
 	s.mu.Lock()
 	if s.state != stateNew {
@@ -298,6 +300,9 @@ func (s *Session) bootstrap(ctx context.Context) {
 	ctx, cancel2 := context.WithTimeout(ctx, s.timeout)
 	defer cancel2()
 	s.findNode(ctx, s.node.id)
+	if s.node.table.len() == 0 {
+		return // nobody answered: maintain tries again
+	}
 	var r nodeID
 	rand.Read(r[:])
 	s.findNode(ctx, r)
