@@ -597,3 +597,9 @@ func TestConcurrentOperationsOnOneSession(t *testing.T) {
 		}
 	}
 }
+
+func TestUnwritableStateFileIsReportedByStop(t *testing.T) {
+	sw := swarm64(t)
+	s := newPeer(t, sw, scout.Options{StateFile: filepath.Join(t.TempDir(), "missing-dir", "state.json")})
+	assert.ErrorIs(t, s.Stop(), scout.ErrInvalidArgument)
+}

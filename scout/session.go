@@ -358,7 +358,8 @@ func (s *Session) Stop() error {
 	err := s.saveState(s.node)
 	s.node.close()
 	if err != nil {
-		return fmt.Errorf("scout: saving the state file: %w", err)
+		// The path the caller gave cannot be written: their argument.
+		return fmt.Errorf("%w: saving the state file %s: %v", ErrInvalidArgument, s.opts.StateFile, err)
 	}
 	return nil
 }
