@@ -638,8 +638,8 @@ SCOUT_API scout_status scout_session_start(scout_session *session);
 ** Called from one of this session's callbacks, it returns at once and the
 ** node finishes stopping in the background.
 ** Errors: SCOUT_WRONG_STATE if the session was never started;
-** SCOUT_INVALID_ARGUMENT for a bad handle; SCOUT_INTERNAL if the state
-** file could not be saved (the session is stopped regardless).
+** SCOUT_INVALID_ARGUMENT for a bad handle, or when the state file could
+** not be written to the path given (the session is stopped regardless).
 ** Thread: any.
 */
 SCOUT_API scout_status scout_session_stop(scout_session *session);
