@@ -573,7 +573,7 @@ typedef struct scout_session_options {
   /** sizeof(scout_session_options), as set by scout_session_options_init. */
   size_t size;
   /** UDP address to bind, "host:port". NULL or "": all IPv4 interfaces on
-      a random port in the original's range. Port 0: the system chooses. */
+      a random port in 49152-65535. Port 0: the system chooses. */
   const char *listen_addr;
   /** Comma-separated "host:port" nodes to join the DHT through. NULL: the
       public mainline routers. "": none (only the state file's nodes).
