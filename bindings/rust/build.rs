@@ -78,7 +78,7 @@ fn pkg_config_libdir() -> Option<PathBuf> {
     }
     let dir = String::from_utf8(out.stdout).ok()?;
     let dir = dir.trim();
-    (!dir.is_empty()).then(|| PathBuf::from(dir))
+    (!dir.is_empty()).then(|| absolute(Path::new(dir)))
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -380,7 +380,7 @@ extern "C" {
         msg_len: *mut usize,
         next: *mut u8,
     ) -> scout_status;
-    /// A blob's DHT target: SHA1("<len>:" || blob).
+    /// A blob's DHT target: `SHA1("<len>:" || blob)`.
     pub fn scout_message_hash(blob: *const u8, len: usize, hash: *mut u8) -> scout_status;
 
     // Sessions.
