@@ -148,8 +148,19 @@ func (r *syncRun) merge(remote *Entries) {
 // read before our write landed, and found those nodes empty, could replace
 // it without cas (BEP 44 cannot say "expect nothing"). The write stands if
 // every copy now there is ours, or a newer one that carries every entry
-// this side changed; otherwise the caller merges and writes again.
-func (r *syncRun) survives(ctx context.Context, target nodeID, nodes []lookupResult, seq int64, sealed []byte) bool {
+// this side changed; otherwise the caller merges and writes again. When
+// every node held a copy when we read it, each put carried a cas and no
+// such writer can have replaced ours: nothing to read back.
+func (r *syncRun) survives(ctx context.Context, target nodeID, nodes []lookupResult, held map[netip.AddrPort]int64, seq int64, sealed []byte) bool {
+	everyNodeHeld := true
+	for _, n := range nodes {
+		if _, ok := held[n.Addr]; !ok {
+			everyNodeHeld = false
+		}
+	}
+	if everyNodeHeld {
+		return true
+	}
 	mine := BencodeBytes(sealed)
 	for _, n := range r.s.getEach(ctx, target, nodes) {
 		if n.reply.Seq == nil || *n.reply.Seq < seq || *n.reply.Seq == seq && bytes.Equal(n.reply.V, mine) {
@@ -254,7 +265,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		// means that node changed since, not that it lagged behind others.
 		args := krpc.MsgArgs{V: string(sealed), K: pub, Sig: sig, Seq: &seq}
 		res := s.putAll(ctx, nodes, args, func(r lookupResult) int64 { return held[r.Addr] })
-		if res.conflicts == 0 && res.stored > 0 && r.survives(ctx, target, nodes, seq, sealed) {
+		if res.conflicts == 0 && res.stored > 0 && r.survives(ctx, target, nodes, held, seq, sealed) {
 			out := r.work.Clone()
 			out.ClearDirty()
 			return SyncResult{Entries: out, Seq: seq, Stored: res.stored, Failed: len(r.failed), Retries: attempt}, nil
