@@ -331,6 +331,44 @@ fn state_file_and_log_lines() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn a_session_dropped_inside_its_own_log_callback() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("log-drop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("node.state");
+    std::fs::write(&state, b"not a state file").unwrap(); // logs a line on start
+    let holder = Arc::new(Mutex::new(None::<Session>));
+    let (tx, rx) = mpsc::channel();
+    let h = Arc::clone(&holder);
+    let s = Session::builder()
+        .listen("127.0.0.1:0")
+        .bootstrap(swarm().bootstrap().unwrap())
+        .state_file(&state)
+        .log(scout::LogLevel::Debug, move |_, line| {
+            if line.contains("malformed") {
+                // Waits until the test has stored the session, then frees
+                // it from inside this callback.
+                let own = h.lock().unwrap().take();
+                let _ = tx.send(own.is_some());
+                drop(own);
+            }
+        })
+        .build()
+        .unwrap();
+    let mut held = holder.lock().unwrap();
+    s.start().unwrap();
+    *held = Some(s);
+    drop(held);
+    assert_eq!(rx.recv_timeout(LONG), Ok(true));
+    wait_for("the session to be gone", LONG, || {
+        holder.lock().unwrap().is_none()
+    });
+    // (The node finishes stopping, and saves its state file, in the
+    // background: the directory may not be empty yet.)
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Counts completions by outcome.
 #[derive(Default)]
 struct Tally {
