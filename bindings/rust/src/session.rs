@@ -173,7 +173,8 @@ impl fmt::Debug for SessionBuilder {
 
 impl SessionBuilder {
     /// The UDP address to bind, `"host:port"`; port 0 lets the system
-    /// choose. Default: all IPv4 interfaces on a random port.
+    /// choose. Default: all IPv4 interfaces on a random port in
+    /// 49152-65535.
     pub fn listen(mut self, addr: impl Into<String>) -> Self {
         self.listen = Some(addr.into());
         self
@@ -385,10 +386,14 @@ impl Session {
         }
     }
 
-    /// Binds the socket, loads the state file and joins the DHT; blocks
-    /// until the node runs. A session runs once: starting it again, or
-    /// after [`Session::stop`], is [`Error::WrongState`]. A failing
-    /// bootstrap is [`Error::Network`].
+    /// Binds the socket, loads the state file and joins the DHT through the
+    /// bootstrap nodes; blocks until a first lookup ended (milliseconds when
+    /// a node answers, a few seconds when none does). A session whose
+    /// bootstrap nodes do not answer still starts and keeps trying in the
+    /// background; its operations fail with [`Error::Network`] meanwhile.
+    /// A socket that cannot be bound is [`Error::Network`]. A session runs
+    /// once: starting it again, or after [`Session::stop`], is
+    /// [`Error::WrongState`].
     pub fn start(&self) -> Result<()> {
         // SAFETY: self.raw is our live handle.
         check(unsafe { ffi::scout_session_start(self.raw.as_ptr()) })
@@ -397,14 +402,16 @@ impl Session {
     /// Stops the node: operations in flight end with [`Error::Cancelled`],
     /// the state file is saved, the socket closed; new operations fail with
     /// [`Error::WrongState`]. Stopping twice does nothing; stopping a
-    /// session never started is [`Error::WrongState`].
+    /// session never started is [`Error::WrongState`]; a state file that
+    /// cannot be written is [`Error::InvalidArgument`] (the session is
+    /// stopped regardless).
     pub fn stop(&self) -> Result<()> {
         // SAFETY: self.raw is our live handle.
         check(unsafe { ffi::scout_session_stop(self.raw.as_ptr()) })
     }
 
-    /// Stops and frees the session, reporting what dropping it would not:
-    /// [`Error::Internal`] if the state file could not be saved.
+    /// Stops and frees the session, reporting what dropping it would not: a
+    /// state file that could not be written ([`Error::InvalidArgument`]).
     pub fn close(self) -> Result<()> {
         let stopped = match self.stop() {
             Err(Error::WrongState) => Ok(()), // never started

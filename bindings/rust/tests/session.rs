@@ -265,6 +265,12 @@ fn session_life_and_options() {
     assert_eq!(s.start(), Err(Error::WrongState));
     s.close().unwrap();
 
+    // A state file that cannot be written is the caller's mistake, reported
+    // by close (the session stops regardless).
+    let nowhere = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-dir/node.state");
+    let s = session_with(Session::builder().state_file(nowhere));
+    assert_eq!(s.close(), Err(Error::InvalidArgument));
+
     let nul = Session::builder().bootstrap("127.0.0.1:1\0").build();
     assert_eq!(nul.err(), Some(Error::InvalidArgument));
     let listen = Session::builder()
