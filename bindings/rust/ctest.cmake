@@ -13,8 +13,9 @@
 #                     it and writes it as an rpath into the test binaries),
 #   SCOUT_VECTORS     the shared wire-format vectors,
 #   SCOUT_CLI         the built `scout` command, for the cross-language tests,
-#   CARGO_TARGET_DIR  <build>/cargo, so that nothing is written to the source
-#                     tree.
+#   CARGO_TARGET_DIR  <build>/cargo-target, so that nothing is written to the
+#                     source tree (the interop tests build the example client
+#                     there too, sharing the compiled crate).
 # A setup test builds the library and the command first, so that ctest alone
 # never runs the suite against a stale or missing library. (If the top-level
 # file registers a `rust` test itself, that one is kept and given this
@@ -34,7 +35,7 @@ endif()
 set(_scout_rs_env
   "SCOUT_LIB_DIR=${CMAKE_CURRENT_BINARY_DIR}"
   "SCOUT_VECTORS=${SCOUT_VECTORS_DIR}"
-  "CARGO_TARGET_DIR=${CMAKE_CURRENT_BINARY_DIR}/cargo")
+  "CARGO_TARGET_DIR=${CMAKE_CURRENT_BINARY_DIR}/cargo-target")
 if(TARGET scout_cli)  # otherwise the test builds the command itself
   list(APPEND _scout_rs_env "SCOUT_CLI=${CMAKE_CURRENT_BINARY_DIR}/bin/scout")
 endif()
