@@ -30,10 +30,16 @@ type candState uint8
 const (
 	candFresh candState = iota
 	candInFlight
-	candSlow // past its soft timeout, answer still welcome
+	candSlow   // past its soft timeout, answer still welcome
+	candGaveUp // past its late timeout: no longer waited for, answer still used
 	candDone
 	candFailed
 )
+
+// A slow query is waited for, when the lookup lacks live candidates, until
+// lateFactor times its soft timeout: long enough for a node that is merely
+// busy, short of the hard timeout that a dead node costs.
+const lateFactor = 4
 
 type candidate struct {
 	contact
@@ -62,6 +68,7 @@ type lookupEvent struct {
 	reply *krpc.Msg
 	err   error
 	soft  bool // the soft timeout passed
+	late  bool // the late timeout passed
 }
 
 // lookup runs spec from the routing table's closest nodes (and the
@@ -112,25 +119,41 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 
 	events := make(chan lookupEvent, 16)
 	inFlight := 0 // queries that still count against alpha
-	outstanding := 0
-	start := func(c *candidate) {
-		c.state = candInFlight
-		inFlight++
-		outstanding++
-		soft := time.AfterFunc(n.table.softTimeout(c.Addr), func() {
+	waiting := 0  // queries still waited for: in flight or slow
+	timer := func(d time.Duration, ev lookupEvent) *time.Timer {
+		return time.AfterFunc(d, func() {
 			select {
-			case events <- lookupEvent{c: c, soft: true}:
+			case events <- ev:
 			case <-ctx.Done():
 			}
 		})
+	}
+	start := func(c *candidate) {
+		c.state = candInFlight
+		inFlight++
+		waiting++
+		soft := n.table.softTimeout(c.Addr)
+		softTimer := timer(soft, lookupEvent{c: c, soft: true})
+		lateTimer := timer(lateFactor*soft, lookupEvent{c: c, late: true})
 		go func() {
 			reply, err := spec.query(ctx, c.contact)
-			soft.Stop()
+			softTimer.Stop()
+			lateTimer.Stop()
 			select {
 			case events <- lookupEvent{c: c, reply: reply, err: err}:
 			case <-ctx.Done():
 			}
 		}()
+	}
+	// settle takes c out of the counts of queries in flight and waited for.
+	settle := func(c *candidate) {
+		switch c.state {
+		case candInFlight:
+			inFlight--
+			waiting--
+		case candSlow:
+			waiting--
+		}
 	}
 
 	for {
@@ -142,7 +165,7 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 				break
 			}
 			switch c.state {
-			case candSlow, candFailed:
+			case candSlow, candGaveUp, candFailed:
 				continue
 			case candFresh:
 				if inFlight < lookupAlpha {
@@ -154,12 +177,12 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 			}
 			live++
 		}
-		if live < spec.k && outstanding > 0 {
+		if live < spec.k && waiting > 0 {
 			// Fewer than k live candidates: the slow ones may still answer,
 			// and without them the lookup would end short.
 			finished = false
 		}
-		if finished || outstanding == 0 {
+		if finished || waiting == 0 {
 			break
 		}
 		var ev lookupEvent
@@ -169,17 +192,21 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 			return nil, ctx.Err()
 		}
 		c := ev.c
-		if ev.soft {
+		switch {
+		case ev.soft:
 			if c.state == candInFlight {
 				c.state = candSlow
 				inFlight--
 			}
 			continue
+		case ev.late:
+			if c.state == candSlow {
+				c.state = candGaveUp
+				waiting--
+			}
+			continue
 		}
-		outstanding--
-		if c.state == candInFlight {
-			inFlight--
-		}
+		settle(c)
 		if ev.err != nil || ev.reply == nil || ev.reply.R == nil {
 			c.state = candFailed
 			continue

@@ -448,3 +448,22 @@ func (s *Session) Refresh(ctx context.Context) error {
 	s.bootstrap(ctx)
 	return s.opErr(ctx, ctx.Err())
 }
+
+// AddNode pings the node at addr ("host:port") and, when it answers, adds
+// it to the routing table: for nodes learned out of band, such as the other
+// members of a private swarm.
+func (s *Session) AddNode(ctx context.Context, addr string) error {
+	ua, err := net.ResolveUDPAddr("udp4", addr)
+	if err != nil {
+		return fmt.Errorf("%w: node address %q: %v", ErrInvalidArgument, addr, err)
+	}
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.node.ping(ctx, normAddr(ua.AddrPort())); err != nil {
+		return s.opErr(ctx, fmt.Errorf("%w: %s does not answer: %v", ErrNetwork, addr, err))
+	}
+	return nil
+}

@@ -102,8 +102,19 @@ func (p *peer) good(now time.Time) bool {
 	return p.fails == 0 && !p.lastResponse.IsZero() && now.Sub(p.lastResponse) < 15*time.Minute
 }
 
-// bucketSize is Kademlia's k: how many nodes each bucket keeps.
+// bucketSize is Kademlia's k: how many nodes each bucket keeps, and how
+// many nodes an answer names.
 const bucketSize = 8
+
+// bucketCap is how many nodes bucket i keeps: the far buckets, which cover
+// most of the id space, keep more (128, 64, 32, 16, as libtorrent's
+// extended routing table does), so that lookups start closer.
+func bucketCap(i int) int {
+	if i < 4 {
+		return bucketSize << (4 - i)
+	}
+	return bucketSize
+}
 
 // table is the routing table: 160 buckets by shared prefix with our id,
 // indexed by address too. It also keeps the round-trip estimate for nodes it
@@ -175,7 +186,7 @@ func (t *table) responded(id nodeID, addr netip.AddrPort, rtt time.Duration) {
 func (t *table) insertLocked(p *peer, now time.Time) bool {
 	i := commonPrefix(t.self, p.ID)
 	b := t.buckets[i]
-	if len(b) >= bucketSize {
+	if len(b) >= bucketCap(i) {
 		worst := -1
 		for j, q := range b {
 			if !q.good(now) && (worst < 0 || q.fails > b[worst].fails) {
@@ -310,8 +321,9 @@ func (t *table) hasRoomFor(id nodeID) bool {
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b := t.buckets[commonPrefix(t.self, id)]
-	if len(b) < bucketSize {
+	i := commonPrefix(t.self, id)
+	b := t.buckets[i]
+	if len(b) < bucketCap(i) {
 		return true
 	}
 	for _, p := range b {

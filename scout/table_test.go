@@ -37,12 +37,14 @@ func TestMappedAddressesAreOneNode(t *testing.T) {
 func TestTableBucketsAndFailures(t *testing.T) {
 	self := nodeID{0x00}
 	tbl := newTable(self)
-	// Nine nodes in the far bucket (first bit differs): only eight fit.
+	assert.Equal(t, 128, bucketCap(0), "the far buckets keep more")
+	assert.Equal(t, 16, bucketCap(3))
+	// Nine nodes in a near bucket (four leading bits shared): only eight fit.
 	for i := range 9 {
-		tbl.responded(idWithPrefix(0x80, byte(i)), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(1000+i)), time.Millisecond)
+		tbl.responded(idWithPrefix(0x08, byte(i)), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(1000+i)), time.Millisecond)
 	}
 	assert.Equal(t, bucketSize, tbl.len())
-	assert.False(t, tbl.hasRoomFor(idWithPrefix(0x80, 99)))
+	assert.False(t, tbl.hasRoomFor(idWithPrefix(0x08, 99)))
 	assert.True(t, tbl.hasRoomFor(idWithPrefix(0x40, 0)), "another bucket has room")
 	assert.False(t, tbl.hasRoomFor(self))
 
@@ -50,20 +52,20 @@ func TestTableBucketsAndFailures(t *testing.T) {
 	victim := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1000)
 	tbl.failed(victim)
 	assert.True(t, tbl.knows(victim), "one failure is forgiven")
-	assert.True(t, tbl.hasRoomFor(idWithPrefix(0x80, 99)), "a failing node can be replaced")
+	assert.True(t, tbl.hasRoomFor(idWithPrefix(0x08, 99)), "a failing node can be replaced")
 	tbl.failed(victim)
 	assert.False(t, tbl.knows(victim))
-	tbl.responded(idWithPrefix(0x80, 99), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
+	tbl.responded(idWithPrefix(0x08, 99), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
 	assert.Equal(t, bucketSize, tbl.len())
 
 	// Closest is ordered by distance to the target.
-	got := tbl.closest(idWithPrefix(0x80, 3), 3)
+	got := tbl.closest(idWithPrefix(0x08, 3), 3)
 	require.Len(t, got, 3)
-	assert.Equal(t, idWithPrefix(0x80, 3), got[0].ID)
+	assert.Equal(t, idWithPrefix(0x08, 3), got[0].ID)
 
 	// A node that restarts at the same address with a new id replaces the old.
-	tbl.responded(idWithPrefix(0x80, 77), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
-	assert.Equal(t, idWithPrefix(0x80, 77), tbl.closest(idWithPrefix(0x80, 77), 1)[0].ID)
+	tbl.responded(idWithPrefix(0x08, 77), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
+	assert.Equal(t, idWithPrefix(0x08, 77), tbl.closest(idWithPrefix(0x08, 77), 1)[0].ID)
 }
 
 // TestTimeoutsFollowRoundTrips: soft timeouts come from measured round

@@ -94,14 +94,20 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 		sw.Close()
 		return nil, errors.Join(errs...)
 	}
-	// A second pass: the early joiners learn of the late ones.
+	// Then every node meets every other (as a long-running node's table
+	// would fill over time): lookups start from the closest nodes there are.
+	all := sw.Addrs()
 	for _, s := range sw.nodes {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			_ = s.Refresh(ctx)
+			for _, a := range all {
+				if a != s.Addr() {
+					_ = s.AddNode(ctx, a.String())
+				}
+			}
 		}()
 	}
 	wg.Wait()
