@@ -43,8 +43,9 @@ const lateFactor = 4
 
 type candidate struct {
 	contact
-	state candState
-	reply *krpc.Return
+	state   candState
+	reply   *krpc.Return
+	trusted bool // from our table: answered us lately, queried without waiting for alpha
 }
 
 // lookupResult is a node that answered, closest first.
@@ -96,6 +97,14 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 	}
 	for _, c := range n.table.closest(spec.target, 2*spec.k) {
 		add(c)
+	}
+	if spec.answered == nil {
+		// The lookup must hear from the k closest nodes anyway: ask the
+		// closest of our table at once. (One that may end at the first
+		// value found goes alpha at a time.)
+		for _, c := range cands {
+			c.trusted = true
+		}
 	}
 	if len(cands) < spec.k {
 		for _, c := range seeds {
@@ -168,7 +177,7 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 			case candSlow, candGaveUp, candFailed:
 				continue
 			case candFresh:
-				if inFlight < lookupAlpha {
+				if inFlight < lookupAlpha || c.trusted {
 					start(c)
 				}
 				finished = false

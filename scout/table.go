@@ -266,22 +266,33 @@ func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
 	return t.global.softTimeout()
 }
 
-// closest returns up to n good nodes ordered by distance to target.
+// closest returns up to n good nodes ordered by distance to target. It is
+// on the path of every answer: one pass over the buckets, keeping the n
+// closest in a small sorted slice.
 func (t *table) closest(target nodeID, n int) []contact {
 	now := time.Now()
+	best := make([]contact, 0, n+1)
 	t.mu.Lock()
-	all := make([]contact, 0, len(t.byAddr))
-	for _, p := range t.byAddr {
-		if p.good(now) {
-			all = append(all, p.contact)
+	defer t.mu.Unlock()
+	for i := range t.buckets {
+		for _, p := range t.buckets[i] {
+			if !p.good(now) {
+				continue
+			}
+			if len(best) == n && xorCompare(target, p.ID, best[n-1].ID) >= 0 {
+				continue
+			}
+			j := len(best)
+			for j > 0 && xorCompare(target, p.ID, best[j-1].ID) < 0 {
+				j--
+			}
+			best = slices.Insert(best, j, p.contact)
+			if len(best) > n {
+				best = best[:n]
+			}
 		}
 	}
-	t.mu.Unlock()
-	slices.SortFunc(all, func(a, b contact) int { return xorCompare(target, a.ID, b.ID) })
-	if len(all) > n {
-		all = all[:n]
-	}
-	return all
+	return best
 }
 
 // len counts the nodes in the table.
