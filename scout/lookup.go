@@ -212,6 +212,7 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 			if c.state == candSlow {
 				c.state = candGaveUp
 				waiting--
+				n.table.suspect(c.Addr)
 			}
 			continue
 		}
@@ -234,6 +235,14 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 		sortCands()
 		if spec.answered != nil && spec.answered(c.contact, r) {
 			break
+		}
+	}
+	// The queries still unanswered past their soft timeout are cancelled
+	// with the lookup: strike their nodes now, or a dead node would never
+	// be told from a live one.
+	for _, c := range cands {
+		if c.state == candSlow {
+			n.table.suspect(c.Addr)
 		}
 	}
 	var out []lookupResult

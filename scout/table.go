@@ -140,7 +140,7 @@ type deadAddr struct {
 // bounds how many such addresses are remembered.
 const (
 	deadTimeouts = 2
-	deadMemory   = 10 * time.Minute
+	deadMemory   = 2 * time.Minute
 	maxDead      = 4096
 )
 
@@ -234,6 +234,21 @@ func (t *table) failed(addr netip.AddrPort) {
 	p.fails++
 	if p.fails >= 2 || p.lastResponse.IsZero() {
 		t.removeLocked(p)
+	}
+}
+
+// suspect marks the node at addr as not good for now, and counts a strike
+// towards skipping it: a lookup gave up waiting for it. An answer clears
+// both; a hard timeout of the same query is the second strike.
+func (t *table) suspect(addr netip.AddrPort) {
+	addr = normAddr(addr)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p := t.byAddr[addr]; p != nil && p.fails == 0 {
+		p.fails = 1
+	}
+	if d, ok := t.dead[addr]; ok || len(t.dead) < maxDead {
+		t.dead[addr] = deadAddr{at: time.Now(), timeouts: d.timeouts + 1}
 	}
 }
 
