@@ -99,3 +99,18 @@ func TestDeadAddressesAreSkippedAfterRepeatedTimeouts(t *testing.T) {
 	tbl.responded(nodeID{7}, a, time.Millisecond)
 	assert.False(t, tbl.isDead(a), "an answer clears it")
 }
+
+func TestSuspectNodesAreNotHandedOut(t *testing.T) {
+	tbl := newTable(nodeID{})
+	a := netip.MustParseAddrPort("127.0.0.1:8")
+	tbl.responded(nodeID{8}, a, time.Millisecond)
+	require.Len(t, tbl.closest(nodeID{8}, 8), 1)
+	tbl.suspect(a)
+	assert.Empty(t, tbl.closest(nodeID{8}, 8), "a node a lookup gave up on is not handed out")
+	assert.True(t, tbl.knows(a), "but stays in the table")
+	tbl.suspect(a)
+	assert.True(t, tbl.isDead(a), "two strikes: skipped")
+	tbl.responded(nodeID{8}, a, time.Millisecond)
+	assert.Len(t, tbl.closest(nodeID{8}, 8), 1, "an answer restores it")
+	assert.False(t, tbl.isDead(a))
+}
