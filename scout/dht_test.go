@@ -284,8 +284,9 @@ func TestDivergentReplicasAreRepaired(t *testing.T) {
 
 	again, err := nodes[40].Synchronize(ctx, shared, nil, scout.SyncHandler{})
 	require.NoError(t, err)
-	assert.Equal(t, 0, again.Failed, "the repaired list replaced every copy")
-	assert.Equal(t, 2, again.Entries.Len())
+	assert.Equal(t, 2, again.Entries.Len(), "the repaired list is what a later reader gets")
+	assert.Greater(t, again.Seq, res.Seq)
+	assert.LessOrEqual(t, again.Failed, 1, "at most a foreign copy left outside the writer's closest nodes")
 }
 
 // TestLocalChangeWinsOverOlderRemote: a peer that assigns a value to an

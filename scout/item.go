@@ -14,14 +14,7 @@ import (
 // write tokens and, where a node holds the item, the item. seq, when set,
 // asks nodes to leave out a mutable value whose seq is not above it.
 func (s *Session) getLookup(ctx context.Context, target nodeID, seq *int64, answered func(contact, *krpc.Return) bool) ([]lookupResult, error) {
-	n := s.node
-	return n.lookup(ctx, lookupSpec{
-		target: target,
-		query: func(ctx context.Context, c contact) (*krpc.Msg, error) {
-			return n.query(ctx, c, "get", getArgs(target, seq))
-		},
-		answered: answered,
-	}, s.seeds)
+	return s.node.lookup(ctx, lookupSpec{target: target, q: "get", args: getArgs(target, seq), answered: answered}, s.seeds)
 }
 
 func getArgs(target nodeID, seq *int64) krpc.MsgArgs {

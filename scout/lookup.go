@@ -57,8 +57,9 @@ type lookupResult struct {
 type lookupSpec struct {
 	target nodeID
 	k      int
-	// query asks one node; it is called on its own goroutine.
-	query func(ctx context.Context, c contact) (*krpc.Msg, error)
+	// q and args are the query each node is asked.
+	q    string
+	args krpc.MsgArgs
 	// answered, when set, sees each answer as it comes, on the lookup's
 	// goroutine; returning true ends the lookup early.
 	answered func(c contact, r *krpc.Return) bool
@@ -129,6 +130,7 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 	events := make(chan lookupEvent, 16)
 	inFlight := 0 // queries that still count against alpha
 	waiting := 0  // queries still waited for: in flight or slow
+	answered := 0 // queries answered
 	timer := func(d time.Duration, ev lookupEvent) *time.Timer {
 		return time.AfterFunc(d, func() {
 			select {
@@ -141,13 +143,19 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 		c.state = candInFlight
 		inFlight++
 		waiting++
-		soft := n.table.softTimeout(c.Addr)
-		softTimer := timer(soft, lookupEvent{c: c, soft: true})
-		lateTimer := timer(lateFactor*soft, lookupEvent{c: c, late: true})
 		go func() {
-			reply, err := spec.query(ctx, c.contact)
-			softTimer.Stop()
-			lateTimer.Stop()
+			// The soft and late timeouts run from when the query goes out
+			// (it may wait for a slot first).
+			var softTimer, lateTimer *time.Timer
+			reply, err := n.queryNotify(ctx, c.contact, spec.q, spec.args, func() {
+				soft := n.table.softTimeout(c.Addr)
+				softTimer = timer(soft, lookupEvent{c: c, soft: true})
+				lateTimer = timer(lateFactor*soft, lookupEvent{c: c, late: true})
+			})
+			if softTimer != nil {
+				softTimer.Stop()
+				lateTimer.Stop()
+			}
 			select {
 			case events <- lookupEvent{c: c, reply: reply, err: err}:
 			case <-ctx.Done():
@@ -209,7 +217,10 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 			}
 			continue
 		case ev.late:
-			if c.state == candSlow {
+			// Give up on a slow node only when others have answered: with
+			// no answer at all, slowness is the network's (a burst of
+			// queries, a loaded machine), not this node's.
+			if c.state == candSlow && answered > 0 {
 				c.state = candGaveUp
 				waiting--
 				n.table.suspect(c.Addr)
@@ -223,6 +234,7 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 		}
 		r := ev.reply.R
 		c.state = candDone
+		answered++
 		c.reply = r
 		if !c.HasID {
 			c.ID, c.HasID = nodeID(r.ID), true
@@ -241,7 +253,7 @@ func (n *node) lookup(ctx context.Context, spec lookupSpec, seeds []contact) ([]
 	// with the lookup: strike their nodes now, or a dead node would never
 	// be told from a live one.
 	for _, c := range cands {
-		if c.state == candSlow {
+		if c.state == candSlow && answered > 0 {
 			n.table.suspect(c.Addr)
 		}
 	}

@@ -32,6 +32,7 @@ type node struct {
 	readOnly bool
 	log      *slog.Logger
 
+	slots     chan struct{} // one per query in flight
 	verifyMu  sync.Mutex
 	verifying map[netip.AddrPort]bool
 	stopped   chan struct{}
@@ -52,6 +53,7 @@ func newNode(conn net.PacketConn, id nodeID, readOnly bool, st *store, logger *s
 		readOnly:  readOnly,
 		log:       logger,
 		verifying: make(map[netip.AddrPort]bool),
+		slots:     make(chan struct{}, maxOutstanding),
 		stopped:   make(chan struct{}),
 	}
 	cfg := dht.NewDefaultServerConfig()
@@ -100,10 +102,29 @@ func (n *node) addr() netip.AddrPort {
 // errQueryTimeout marks a query that got no answer before its hard timeout.
 var errQueryTimeout = errors.New("scout: query timed out")
 
+// maxOutstanding bounds the queries a node has in flight at once. More
+// wait for a slot before they are sent, and their timeouts start only then:
+// a burst of operations queues instead of timing itself out.
+const maxOutstanding = 48
+
 // query sends one query to c and waits for the answer, no longer than the
 // node's hard timeout. A node that answers is recorded in the table with its
 // round trip; one that times out is marked failed.
 func (n *node) query(ctx context.Context, c contact, q string, args krpc.MsgArgs) (*krpc.Msg, error) {
+	return n.queryNotify(ctx, c, q, args, nil)
+}
+
+// queryNotify is query, calling sent (when set) as the query goes out.
+func (n *node) queryNotify(ctx context.Context, c contact, q string, args krpc.MsgArgs, sent func()) (*krpc.Msg, error) {
+	select {
+	case n.slots <- struct{}{}:
+		defer func() { <-n.slots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if sent != nil {
+		sent()
+	}
 	hard := hardTimeout(n.table.softTimeout(c.Addr))
 	qctx, cancel := context.WithTimeout(ctx, hard)
 	defer cancel()

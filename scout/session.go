@@ -309,12 +309,10 @@ func (s *Session) bootstrap(ctx context.Context) {
 }
 
 func (s *Session) findNode(ctx context.Context, target nodeID) {
-	n := s.node
-	_, err := n.lookup(ctx, lookupSpec{
+	_, err := s.node.lookup(ctx, lookupSpec{
 		target: target,
-		query: func(ctx context.Context, c contact) (*krpc.Msg, error) {
-			return n.query(ctx, c, "find_node", krpc.MsgArgs{Target: krpc.ID(target), Want: []krpc.Want{krpc.WantNodes}})
-		},
+		q:      "find_node",
+		args:   krpc.MsgArgs{Target: krpc.ID(target), Want: []krpc.Want{krpc.WantNodes}},
 	}, s.seeds)
 	if err != nil {
 		s.logf("lookup of %x: %v", target, err)
