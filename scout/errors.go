@@ -62,3 +62,6 @@ func (e *ParseError) Error() string {
 
 // Is makes errors.Is(err, ErrInvalidArgument) true.
 func (e *ParseError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// errNoAnswer ends an operation whose lookup reached no node at all.
+var errNoAnswer = fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork)

@@ -95,7 +95,7 @@ func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResu
 			return PutResult{}, err
 		}
 		if len(nodes) == 0 {
-			return PutResult{}, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork)
+			return PutResult{}, errNoAnswer
 		}
 		return PutResult{}, fmt.Errorf("%w: no node stored the message (%d answered the lookup; last error: %v)", ErrNetwork, len(nodes), res.lastErr)
 	}
@@ -139,7 +139,7 @@ func (s *Session) get(ctx context.Context, hash Hash) (Message, error) {
 		return Message{}, s.opErr(ctx, err)
 	}
 	if !ok && len(answered) == 0 {
-		return Message{}, s.opErr(ctx, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork))
+		return Message{}, s.opErr(ctx, errNoAnswer)
 	}
 	if !ok {
 		return Message{}, fmt.Errorf("%w: message %v", ErrNotFound, hash)

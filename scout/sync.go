@@ -110,6 +110,27 @@ type syncRun struct {
 	failed   map[string]bool  // sealed copies that did not open
 }
 
+// absorb opens every copy and merges those that open; a copy that does not
+// is remembered (and not tried again on a retry). It returns the highest
+// item seq among the copies and how many opened.
+func (r *syncRun) absorb(target nodeID, copies []mutableCopy) (highest int64, opened int) {
+	for _, c := range copies {
+		highest = max(highest, c.seq)
+		if r.failed[string(c.sealed)] {
+			continue
+		}
+		remote, err := OpenEntries(r.shared, c.sealed)
+		if err != nil {
+			r.failed[string(c.sealed)] = true
+			r.s.logf("a copy of %x (seq %d) does not open: %v", target, c.seq, err)
+			continue
+		}
+		opened++
+		r.merge(remote)
+	}
+	return highest, opened
+}
+
 // merge folds one remote list into the working list. A newer remote entry
 // replaces ours, unless ours is one this side changed: then ours is kept and
 // its seq moved past the remote one, so that it wins everywhere. Equal seqs
@@ -229,22 +250,9 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 			return SyncResult{}, s.opErr(ctx, err)
 		}
 		if len(nodes) == 0 {
-			return SyncResult{}, s.opErr(ctx, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork))
+			return SyncResult{}, s.opErr(ctx, errNoAnswer)
 		}
-		highest := int64(0)
-		for _, c := range copies {
-			highest = max(highest, c.seq)
-			if r.failed[string(c.sealed)] {
-				continue
-			}
-			remote, err := OpenEntries(shared, c.sealed)
-			if err != nil {
-				r.failed[string(c.sealed)] = true
-				s.logf("a copy of %x (seq %d) does not open: %v", target, c.seq, err)
-				continue
-			}
-			r.merge(remote)
-		}
+		highest, _ := r.absorb(target, copies)
 		if attempt == 0 && h.Finalize != nil {
 			before := r.work.Clone()
 			h.Finalize(r.work)
@@ -313,23 +321,17 @@ func (s *Session) Read(ctx context.Context, shared SharedSecret) (ReadResult, er
 		return ReadResult{}, s.opErr(ctx, err)
 	}
 	if len(nodes) == 0 {
-		return ReadResult{}, s.opErr(ctx, fmt.Errorf("%w: no node answered (is the bootstrap node reachable?)", ErrNetwork))
+		return ReadResult{}, s.opErr(ctx, errNoAnswer)
 	}
 	if len(copies) == 0 {
 		return ReadResult{}, fmt.Errorf("%w: no entry list under %x", ErrNotFound, target)
 	}
-	r := &syncRun{s: s, work: NewEntries(), mine: map[uint32]bool{}, reported: map[uint32]int64{}}
+	r := &syncRun{s: s, shared: shared, work: NewEntries(), mine: map[uint32]bool{}, reported: map[uint32]int64{}, failed: map[string]bool{}}
 	res := ReadResult{Copies: len(held)}
-	for _, c := range copies {
-		res.Seq = max(res.Seq, c.seq)
-		remote, err := OpenEntries(shared, c.sealed)
-		if err != nil {
-			res.Failed++
-			continue
-		}
-		r.merge(remote)
-	}
-	if res.Failed == len(copies) {
+	var opened int
+	res.Seq, opened = r.absorb(target, copies)
+	res.Failed = len(r.failed)
+	if opened == 0 {
 		return ReadResult{}, fmt.Errorf("%w: none of the %d copies under %x opens", ErrDecrypt, len(copies), target)
 	}
 	res.Entries = r.work
