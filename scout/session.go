@@ -35,9 +35,13 @@ const (
 	minRandomPort   = 49152
 	maxRandomPort   = 65535
 	portTries       = 32
-	defaultTimeout  = 30 * time.Second
 	maxSyncAttempts = 10
 )
+
+// DefaultTimeout bounds an operation when Options.Timeout is zero: the one
+// home of this default for the Go API, the C ABI, the command and the
+// bindings.
+const DefaultTimeout = 30 * time.Second
 
 // Options configure a Session. The zero value means "default" for every field.
 type Options struct {
@@ -138,7 +142,7 @@ func NewSession(opts Options) (*Session, error) {
 	}
 	s := &Session{opts: opts, timeout: opts.Timeout}
 	if s.timeout == 0 {
-		s.timeout = defaultTimeout
+		s.timeout = DefaultTimeout
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
