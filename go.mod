@@ -3,6 +3,7 @@ module github.com/scout-dht/scout
 go 1.26.8
 
 require (
+	filippo.io/edwards25519 v1.2.0
 	github.com/anacrolix/dht/v2 v2.23.0
 	github.com/anacrolix/log v0.15.2
 	github.com/jackpal/bencode-go v1.0.2

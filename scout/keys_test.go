@@ -2,7 +2,9 @@ package scout_test
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"strconv"
 	"strings"
@@ -295,6 +297,64 @@ func TestBencodeBytes(t *testing.T) {
 		var pe *scout.ParseError
 		if !errors.As(err, &pe) {
 			t.Fatalf("ParseBencodedBytes(%q): %T, want *ParseError", bad, err)
+		}
+	}
+}
+
+// BenchmarkKeyExchange measures one X25519 exchange, the cost every pair
+// pays before anything else (libsodium's crypto_scalarmult is the yardstick).
+func BenchmarkKeyExchange(b *testing.B) {
+	sk, _, err := scout.GenerateKeyPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, peer, err := scout.GenerateKeyPair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := scout.KeyExchange(sk, peer); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestKeyExchangeMatchesECDH checks KeyExchange and PublicKey against
+// crypto/ecdh on random keys, peers with bit 255 set and unreduced ones.
+func TestKeyExchangeMatchesECDH(t *testing.T) {
+	for i := range 300 {
+		var sk scout.SecretKey
+		var peer scout.PublicKey
+		rand.Read(sk[:])
+		rand.Read(peer[:])
+		switch i % 3 {
+		case 1:
+			peer[31] |= 0x80
+		case 2: // 2^255 - 19 + peer[0]%19 is at least the field's prime
+			peer = scout.PublicKey{0xed + peer[0]%19}
+			for j := 1; j < 31; j++ {
+				peer[j] = 0xff
+			}
+			peer[31] = 0x7f | peer[31]&0x80
+		}
+		priv, err := ecdh.X25519().NewPrivateKey(sk[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := sk.PublicKey(), priv.PublicKey().Bytes(); !bytes.Equal(got[:], want) {
+			t.Fatalf("PublicKey(%x) = %x, want %x", sk, got, want)
+		}
+		pub, err := ecdh.X25519().NewPublicKey(peer[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantErr := priv.ECDH(pub)
+		got, err := scout.KeyExchange(sk, peer)
+		switch {
+		case wantErr != nil:
+			checkKind(t, err, scout.ErrInvalidArgument)
+		case err != nil || !bytes.Equal(got[:], want):
+			t.Fatalf("KeyExchange(%x, %x) = %x, %v; want %x", sk, peer, got, err, want)
 		}
 	}
 }
