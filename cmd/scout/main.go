@@ -24,7 +24,9 @@ import (
 	"github.com/scout-dht/scout/scout"
 )
 
-const usageText = `Usage:
+// usageText is the help text; the --timeout default it states is
+// scout.DefaultTimeout, the one the flag takes.
+var usageText = fmt.Sprintf(`Usage:
   scout gen-key FILE                        write a new secret key to FILE (mode 0600)
                                             and print its public key
   scout dump-key FILE                       print FILE's public key (64 hex digits)
@@ -47,7 +49,7 @@ const usageText = `Usage:
 Flags, before or after the arguments:
   --bootstrap HOST:PORT[,HOST:PORT...]  nodes to join through
                                         (default: the public mainline DHT routers)
-  --timeout DURATION                    give up after this long (default 30s)
+  --timeout DURATION                    give up after this long (default %v)
   --json                                print JSON instead of text: one object
                                         (get --all: one list of them)
   --state FILE                          state file that keeps the node warm between
@@ -66,7 +68,7 @@ with "-". Errors go to stderr, even with --json.
 
 Exit status: 0 ok, 1 bad usage or input, 2 network error or timeout,
 3 not found.
-`
+`, scout.DefaultTimeout)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -205,7 +207,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.Var(&bootstrap, "bootstrap", "")
 	fs.Var(&state, "state", "")
 	noState := fs.Bool("no-state", false, "")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
+	fs.DurationVar(&c.timeout, "timeout", scout.DefaultTimeout, "")
 	fs.BoolVar(&c.json, "json", false, "")
 	fs.StringVar(&c.listen, "listen", "", "")
 	fs.StringVar(&c.list, "list", "", "")

@@ -299,7 +299,8 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("no arguments: exit %d, stderr %q; want 1 and the usage", r.code, r.stderr)
 	}
 	for _, h := range []string{"-h", "--help"} {
-		if r := scoutRun(t, "get", h); r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
+		if r := scoutRun(t, "get", h); r.code != 0 || !strings.Contains(r.stdout, "Usage:") ||
+			!strings.Contains(r.stdout, fmt.Sprintf("(default %v)", scout.DefaultTimeout)) {
 			t.Errorf("%s: exit %d, stdout %q", h, r.code, r.stdout)
 		}
 	}
