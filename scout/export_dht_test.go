@@ -3,7 +3,7 @@ package scout
 import (
 	"context"
 
-	"github.com/anacrolix/dht/v2/krpc"
+	"github.com/scout-dht/scout/internal/dht"
 )
 
 // PutMutableCopies writes a mutable item under shared straight to the nodes
@@ -16,28 +16,21 @@ func (s *Session) PutMutableCopies(ctx context.Context, shared SharedSecret, seq
 		return 0, err
 	}
 	defer done()
-	target := nodeID(shared.Target())
-	nodes, err := s.getLookup(ctx, target, nil, nil)
+	nodes, err := s.node.Get(ctx, dht.ID(shared.Target()), 0, false, nil)
 	if err != nil {
 		return 0, err
 	}
 	stored := 0
-	for i, r := range nodes {
-		if r.reply.Token == nil {
-			continue
-		}
-		sealed := sealedFor(i)
-		sig := SignMutable(shared.SigningKey(), seq, BencodeBytes(sealed))
-		args := krpc.MsgArgs{V: string(sealed), K: shared.SigningPublicKey(), Sig: sig, Seq: &seq, Token: *r.reply.Token}
-		if _, err := s.node.query(ctx, r.contact, "put", args); err == nil {
-			stored++
-		}
+	for i, a := range nodes {
+		bv := BencodeBytes(sealedFor(i))
+		it := dht.Item{V: bv, Mutable: true, K: shared.SigningPublicKey(), Seq: seq, Sig: SignMutable(shared.SigningKey(), seq, bv)}
+		stored += s.node.Put(ctx, []dht.Answer{a}, it, nil).Stored
 	}
 	return stored, nil
 }
 
 // StoredItems reports how many items the session's node keeps for others.
 func (s *Session) StoredItems() int {
-	items, _ := s.node.store.stats()
+	items, _ := s.node.Store().Stats()
 	return items
 }

@@ -2,71 +2,22 @@ package scout
 
 import (
 	"context"
-	"crypto/sha1"
-	"errors"
 	"fmt"
-	"sync"
 
-	"github.com/anacrolix/dht/v2/krpc"
+	"github.com/scout-dht/scout/internal/dht"
 )
 
-// getLookup walks towards target with BEP 44 get queries; the answers carry
-// write tokens and, where a node holds the item, the item. seq, when set,
-// asks nodes to leave out a mutable value whose seq is not above it.
-func (s *Session) getLookup(ctx context.Context, target nodeID, seq *int64, answered func(contact, *krpc.Return) bool) ([]lookupResult, error) {
-	return s.node.lookup(ctx, lookupSpec{target: target, q: "get", args: getArgs(target, seq), answered: answered}, s.seeds)
+// PutResult reports a completed Put.
+type PutResult struct {
+	Hash   Hash // the stored item's target: the list's new head
+	Stored int  // how many nodes acknowledged the write
 }
 
-func getArgs(target nodeID, seq *int64) krpc.MsgArgs {
-	return krpc.MsgArgs{Target: krpc.ID(target), Seq: seq, Want: []krpc.Want{krpc.WantNodes}}
-}
-
-// putResult counts the answers to a round of put queries.
-type putResult struct {
-	stored    int
-	conflicts int // 301 (cas) and 302 (seq) refusals: another writer got in
-	lastErr   error
-}
-
-// putAll sends the put built by args to every node that gave a token, in
-// parallel, and counts the answers. cas, when set, gives the cas for each
-// node: the seq that node held when we read it.
-func (s *Session) putAll(ctx context.Context, nodes []lookupResult, args krpc.MsgArgs, cas func(lookupResult) int64) putResult {
-	var (
-		mu  sync.Mutex
-		res putResult
-		wg  sync.WaitGroup
-	)
-	for _, r := range nodes {
-		if r.reply == nil || r.reply.Token == nil {
-			continue
-		}
-		a := args
-		a.Token = *r.reply.Token
-		if cas != nil {
-			a.Cas = cas(r)
-		}
-		wg.Add(1)
-		go func(c contact) {
-			defer wg.Done()
-			_, err := s.node.query(ctx, c, "put", a)
-			mu.Lock()
-			defer mu.Unlock()
-			var ke krpc.Error
-			switch {
-			case err == nil:
-				res.stored++
-			case errors.As(err, &ke) && (ke.Code == krpc.ErrorCodeCasHashMismatched || ke.Code == krpc.ErrorCodeSequenceNumberLessThanCurrent):
-				res.conflicts++
-				res.lastErr = err
-			default:
-				res.lastErr = err
-				s.logf("put to %v: %v", c.Addr, err)
-			}
-		}(r.contact)
-	}
-	wg.Wait()
-	return res
+// Message is one offline message read back from the DHT.
+type Message struct {
+	Hash     Hash   // the item's target
+	Contents []byte // the message
+	Next     Hash   // the next (older) message's hash; zero ends the list
 }
 
 // Put stores contents as an immutable message whose next hash is token, on
@@ -81,25 +32,26 @@ func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResu
 		return PutResult{}, err
 	}
 	defer done()
-	target := MessageHash(blob)
-	nodes, err := s.getLookup(ctx, nodeID(target), nil, nil)
+	it := dht.Item{V: BencodeBytes(blob)}
+	target := it.Target()
+	nodes, err := s.node.Get(ctx, target, 0, false, nil)
 	if err != nil {
 		return PutResult{}, s.opErr(ctx, err)
 	}
-	res := s.putAll(ctx, nodes, krpc.MsgArgs{V: string(blob)}, nil)
-	if !s.node.readOnly {
-		_ = s.node.store.put(&item{target: nodeID(target), value: string(blob), bv: BencodeBytes(blob)}, 0)
+	res := s.node.Put(ctx, nodes, it, nil)
+	if !s.node.ReadOnly() {
+		_ = s.node.Store().Put(it, 0, false)
 	}
-	if res.stored == 0 {
+	if res.Stored == 0 {
 		if err := s.opErr(ctx, ctx.Err()); err != nil {
 			return PutResult{}, err
 		}
 		if len(nodes) == 0 {
 			return PutResult{}, errNoAnswer
 		}
-		return PutResult{}, fmt.Errorf("%w: no node stored the message (%d answered the lookup; last error: %v)", ErrNetwork, len(nodes), res.lastErr)
+		return PutResult{}, fmt.Errorf("%w: no node stored the message (%d answered the lookup; last error: %v)", ErrNetwork, len(nodes), res.LastErr)
 	}
-	return PutResult{Hash: target, Stored: res.stored}, nil
+	return PutResult{Hash: Hash(target), Stored: res.Stored}, nil
 }
 
 // Get fetches the message stored under hash. It ends with ErrNotFound when
@@ -114,8 +66,8 @@ func (s *Session) Get(ctx context.Context, hash Hash) (Message, error) {
 }
 
 func (s *Session) get(ctx context.Context, hash Hash) (Message, error) {
-	if it, ok := s.node.store.get(nodeID(hash)); ok && !it.mutable {
-		if m, err := messageFrom(hash, it.bv); err == nil {
+	if it, ok := s.node.Store().Get(dht.ID(hash)); ok && !it.Mutable {
+		if m, err := messageFrom(hash, it.V); err == nil {
 			return m, nil
 		}
 	}
@@ -123,13 +75,13 @@ func (s *Session) get(ctx context.Context, hash Hash) (Message, error) {
 		found Message
 		ok    bool
 	)
-	answered, err := s.getLookup(ctx, nodeID(hash), nil, func(c contact, r *krpc.Return) bool {
-		if len(r.V) == 0 || Hash(sha1.Sum(r.V)) != hash {
+	answered, err := s.node.Get(ctx, dht.ID(hash), 0, false, func(a dht.Answer) bool {
+		if a.Item == nil || a.Item.Mutable {
 			return false
 		}
-		m, err := messageFrom(hash, r.V)
+		m, err := messageFrom(hash, a.Item.V)
 		if err != nil {
-			s.logf("item %v from %v is not a message: %v", hash, c.Addr, err)
+			s.logf("item %v from %v is not a message: %v", hash, a.Node.Addr, err)
 			return false
 		}
 		found, ok = m, true

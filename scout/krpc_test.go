@@ -45,9 +45,10 @@ func (c *rawClient) query(msg map[string]any) {
 	c.send(buf.Bytes())
 }
 
-// answer waits up to d for an answer (the node's own queries, such as the
-// ping with which it checks a new contact, are skipped); nil when none came.
-func (c *rawClient) answer(d time.Duration) map[string]any {
+// answer waits up to d for the answer to transaction t (the node's own
+// queries, such as the ping with which it checks a new contact, and answers
+// to other transactions are skipped); nil when none came.
+func (c *rawClient) answer(t string, d time.Duration) map[string]any {
 	c.conn.SetReadDeadline(time.Now().Add(d))
 	buf := make([]byte, 4096)
 	for {
@@ -59,7 +60,7 @@ func (c *rawClient) answer(d time.Duration) map[string]any {
 		require.NoError(c.t, err)
 		m, ok := v.(map[string]any)
 		require.True(c.t, ok)
-		if m["y"] != "q" {
+		if m["y"] != "q" && m["t"] == t {
 			return m
 		}
 	}
@@ -93,18 +94,18 @@ func TestMalformedPacketsAreSurvived(t *testing.T) {
 	// A query without arguments, a get without a target, a put with a bad
 	// token, an unknown method: each gets a KRPC error.
 	c.query(map[string]any{"t": "a1", "y": "q", "q": "find_node"})
-	assert.Equal(t, int64(203), errorCode(t, c.answer(time.Second)))
+	assert.Equal(t, int64(203), errorCode(t, c.answer("a1", time.Second)))
 
 	c.query(map[string]any{"t": "a2", "y": "q", "q": "put", "a": map[string]any{"id": id20, "token": "forged", "v": "hello"}})
-	assert.Equal(t, int64(203), errorCode(t, c.answer(time.Second)))
+	assert.Equal(t, int64(203), errorCode(t, c.answer("a2", time.Second)))
 
 	c.query(map[string]any{"t": "a3", "y": "q", "q": "frobnicate", "a": map[string]any{"id": id20}})
-	assert.Equal(t, int64(204), errorCode(t, c.answer(time.Second)))
+	assert.Equal(t, int64(204), errorCode(t, c.answer("a3", time.Second)))
 
 	// A get hands out a token that a put may then use; a put of a value
 	// over 1000 bytes is refused with 205.
 	c.query(map[string]any{"t": "a4", "y": "q", "q": "get", "a": map[string]any{"id": id20, "target": id20}})
-	r := c.answer(time.Second)
+	r := c.answer("a4", time.Second)
 	require.NotNil(t, r)
 	require.Equal(t, "r", r["y"])
 	token := r["r"].(map[string]any)["token"].(string)
@@ -112,9 +113,9 @@ func TestMalformedPacketsAreSurvived(t *testing.T) {
 	assert.Equal(t, 0, len(nodes)%26)
 	assert.NotEmpty(t, nodes)
 	c.query(map[string]any{"t": "a5", "y": "q", "q": "put", "a": map[string]any{"id": id20, "token": token, "v": string(make([]byte, 1001))}})
-	assert.Equal(t, int64(205), errorCode(t, c.answer(time.Second)))
+	assert.Equal(t, int64(205), errorCode(t, c.answer("a5", time.Second)))
 	c.query(map[string]any{"t": "a6", "y": "q", "q": "put", "a": map[string]any{"id": id20, "token": token, "v": "fine"}})
-	ok := c.answer(time.Second)
+	ok := c.answer("a6", time.Second)
 	require.NotNil(t, ok)
 	assert.Equal(t, "r", ok["y"], "%v", ok)
 
@@ -134,7 +135,7 @@ func TestReadOnlyNodeAnswersNothing(t *testing.T) {
 	ro := newPeer(t, sw, scout.Options{ReadOnly: true})
 	c := newRawClient(t, ro.Addr().String())
 	c.query(map[string]any{"t": "p1", "y": "q", "q": "ping", "a": map[string]any{"id": id20}})
-	assert.Nil(t, c.answer(300*time.Millisecond))
+	assert.Nil(t, c.answer("p1", 300*time.Millisecond))
 
 	// It still reads and writes through the swarm.
 	put, err := ro.Put(context.Background(), scout.Hash{}, []byte("from a read-only node"))
@@ -145,7 +146,7 @@ func TestReadOnlyNodeAnswersNothing(t *testing.T) {
 	full := newPeer(t, sw, scout.Options{})
 	c2 := newRawClient(t, full.Addr().String())
 	c2.query(map[string]any{"t": "p2", "y": "q", "q": "ping", "a": map[string]any{"id": id20}})
-	r := c2.answer(time.Second)
+	r := c2.answer("p2", time.Second)
 	require.NotNil(t, r)
 	assert.Equal(t, "r", r["y"])
 }

@@ -2,101 +2,19 @@ package scout
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"math/big"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/anacrolix/dht/v2/krpc"
+	"github.com/scout-dht/scout/internal/dht"
 )
 
-// DefaultBootstrap lists the public mainline DHT routers a session joins
-// through when Options.Bootstrap is nil.
-var DefaultBootstrap = []string{
-	"router.utorrent.com:6881",
-	"router.bittorrent.com:6881",
-	"dht.transmissionbt.com:6881",
-	"dht.libtorrent.org:25401",
-}
-
-// The range a session picks its port from when none is given (the dynamic
-// ports, 49152–65535), and how often it retries a busy one.
-const (
-	minRandomPort   = 49152
-	maxRandomPort   = 65535
-	portTries       = 32
-	maxSyncAttempts = 10
-)
-
-// DefaultTimeout bounds an operation when Options.Timeout is zero: the one
-// home of this default for the Go API, the C ABI, the command and the
-// bindings.
-const DefaultTimeout = 30 * time.Second
-
-// Options configure a Session. The zero value means "default" for every field.
-type Options struct {
-	// ListenAddr is the UDP address to bind, "host:port". Empty: all IPv4
-	// interfaces on a random port in 49152–65535, retried when busy.
-	// A port of 0 lets the system choose.
-	ListenAddr string
-	// Bootstrap lists "host:port" nodes to join through. Nil means
-	// DefaultBootstrap; an empty non-nil slice means none (state file only).
-	Bootstrap []string
-	// StateFile keeps the node id and good nodes between runs. Empty: none.
-	StateFile string
-	// Timeout bounds each operation that has no earlier context deadline.
-	// Zero: 30 s.
-	Timeout time.Duration
-	// ReadOnly announces the node as read-only (BEP 43): it asks but never
-	// answers, so the swarm does not route through a short-lived node.
-	ReadOnly bool
-	// Logger receives diagnostics. Nil: nothing is logged.
-	Logger *slog.Logger
-	// Store bounds what the node keeps for others.
-	Store StoreLimits
-}
-
-// SyncHandler receives Synchronize's events. Both fields may be nil.
-type SyncHandler struct {
-	// EntryUpdated is called for each entry that is new, or newer than the
-	// local one, as the copies found on the DHT are merged, before Finalize.
-	EntryUpdated func(Entry)
-	// Finalize is called once with the merged list, which it may change,
-	// before the list is sealed and written.
-	Finalize func(*Entries)
-}
-
-// SyncResult reports a completed Synchronize.
-type SyncResult struct {
-	Entries *Entries // the list as written
-	Seq     int64    // the mutable item's seq as written
-	Stored  int      // how many nodes acknowledged the write
-	Failed  int      // copies found that failed to open (tampered or foreign)
-	Retries int      // writes repeated after a concurrent writer got in first
-}
-
-// PutResult reports a completed Put.
-type PutResult struct {
-	Hash   Hash // the stored item's target: the list's new head
-	Stored int  // how many nodes acknowledged the write
-}
-
-// Message is one offline message read back from the DHT.
-type Message struct {
-	Hash     Hash   // the item's target
-	Contents []byte // the message
-	Next     Hash   // the next (older) message's hash; zero ends the list
-}
+// maxSyncAttempts bounds how often Synchronize writes while concurrent
+// writers keep getting in first.
+const maxSyncAttempts = 10
 
 type sessionState int
 
@@ -114,8 +32,7 @@ type Session struct {
 
 	mu     sync.Mutex
 	state  sessionState
-	node   *node
-	seeds  []contact
+	node   *dht.Node
 	ctx    context.Context // cancelled by Stop
 	cancel context.CancelFunc
 	ops    sync.WaitGroup // operations and background work in flight
@@ -148,120 +65,6 @@ func NewSession(opts Options) (*Session, error) {
 	return s, nil
 }
 
-// stateFile is what a session keeps between runs.
-type stateFile struct {
-	ID    string      `json:"id"`
-	Nodes []stateNode `json:"nodes"`
-}
-
-type stateNode struct {
-	ID   string `json:"id"`
-	Addr string `json:"addr"`
-}
-
-func (s *Session) loadState() (id nodeID, nodes []contact) {
-	rand.Read(id[:])
-	if s.opts.StateFile == "" {
-		return id, nil
-	}
-	b, err := os.ReadFile(s.opts.StateFile)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			s.logf("reading state file: %v", err)
-		}
-		return id, nil
-	}
-	var st stateFile
-	if err := json.Unmarshal(b, &st); err != nil {
-		s.logf("state file %s is malformed, starting afresh: %v", s.opts.StateFile, err)
-		return id, nil
-	}
-	if raw, err := hex.DecodeString(st.ID); err == nil && len(raw) == 20 {
-		copy(id[:], raw)
-	}
-	for _, n := range st.Nodes {
-		raw, err := hex.DecodeString(n.ID)
-		ap, err2 := netip.ParseAddrPort(n.Addr)
-		if err != nil || err2 != nil || len(raw) != 20 {
-			continue
-		}
-		c := contact{HasID: true, Addr: normAddr(ap)}
-		copy(c.ID[:], raw)
-		nodes = append(nodes, c)
-	}
-	return id, nodes
-}
-
-func (s *Session) saveState(n *node) error {
-	if s.opts.StateFile == "" {
-		return nil
-	}
-	st := stateFile{ID: hex.EncodeToString(n.id[:]), Nodes: []stateNode{}}
-	for _, c := range n.table.contacts() {
-		st.Nodes = append(st.Nodes, stateNode{ID: hex.EncodeToString(c.ID[:]), Addr: c.Addr.String()})
-	}
-	b, err := json.MarshalIndent(st, "", " ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.opts.StateFile), ".scout-state-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), s.opts.StateFile)
-}
-
-// listen binds the UDP socket: the given address, or a random free port in
-// the dynamic range.
-func (s *Session) listen() (net.PacketConn, error) {
-	if s.opts.ListenAddr != "" {
-		host, _, _ := net.SplitHostPort(s.opts.ListenAddr)
-		network := "udp"
-		if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().Is4() || host == "" {
-			network = "udp4"
-		}
-		return net.ListenPacket(network, s.opts.ListenAddr)
-	}
-	var err error
-	for range portTries {
-		p, _ := rand.Int(rand.Reader, big.NewInt(maxRandomPort-minRandomPort+1))
-		port := minRandomPort + int(p.Int64())
-		var conn net.PacketConn
-		conn, err = net.ListenPacket("udp4", fmt.Sprintf("0.0.0.0:%d", port))
-		if err == nil {
-			return conn, nil
-		}
-		if !errors.Is(err, syscall.EADDRINUSE) {
-			return nil, err
-		}
-	}
-	return nil, err
-}
-
-// resolveSeeds turns the bootstrap list into contacts; names that do not
-// resolve are logged and skipped.
-func (s *Session) resolveSeeds() []contact {
-	var out []contact
-	for _, hp := range s.opts.Bootstrap {
-		ua, err := net.ResolveUDPAddr("udp4", hp)
-		if err != nil {
-			s.logf("bootstrap node %s: %v", hp, err)
-			continue
-		}
-		out = append(out, contact{Addr: normAddr(ua.AddrPort())})
-	}
-	return out
-}
-
 // Start binds the socket, loads the state file and joins the DHT: it
 // returns once a first lookup of its own id has ended (or ctx is done).
 // Only a socket that cannot be bound is an error: if no bootstrap node
@@ -279,14 +82,14 @@ func (s *Session) Start(ctx context.Context) error {
 		return fmt.Errorf("%w: binding the socket: %v", ErrNetwork, err)
 	}
 	id, known := s.loadState()
-	n, err := newNode(conn, id, s.opts.ReadOnly, newStore(s.opts.Store), s.opts.Logger)
-	if err != nil {
-		conn.Close()
-		s.mu.Unlock()
-		return fmt.Errorf("%w: starting the DHT node: %v", ErrNetwork, err)
-	}
-	s.node = n
-	s.seeds = append(known, s.resolveSeeds()...)
+	s.node = dht.New(dht.Config{
+		Conn:     conn,
+		ID:       id,
+		ReadOnly: s.opts.ReadOnly,
+		Store:    dht.StoreLimits(s.opts.Store),
+		Logger:   s.opts.Logger,
+	})
+	s.node.SetSeeds(append(known, s.resolveSeeds()...))
 	s.state = stateRunning
 	s.ops.Add(1)
 	s.mu.Unlock()
@@ -296,31 +99,13 @@ func (s *Session) Start(ctx context.Context) error {
 	return nil
 }
 
-// bootstrap looks up our own id, which fills the table with our
-// neighbourhood, then a random id, for the far buckets.
+// bootstrap joins the DHT, within the session's timeout.
 func (s *Session) bootstrap(ctx context.Context) {
 	ctx, cancel := mergeCancel(ctx, s.ctx)
 	defer cancel()
 	ctx, cancel2 := context.WithTimeout(ctx, s.timeout)
 	defer cancel2()
-	s.findNode(ctx, s.node.id)
-	if s.node.table.len() == 0 {
-		return // nobody answered: maintain tries again
-	}
-	var r nodeID
-	rand.Read(r[:])
-	s.findNode(ctx, r)
-}
-
-func (s *Session) findNode(ctx context.Context, target nodeID) {
-	_, err := s.node.lookup(ctx, lookupSpec{
-		target: target,
-		q:      "find_node",
-		args:   krpc.MsgArgs{Target: krpc.ID(target), Want: []krpc.Want{krpc.WantNodes}},
-	}, s.seeds)
-	if err != nil {
-		s.logf("lookup of %x: %v", target, err)
-	}
+	s.node.Bootstrap(ctx)
 }
 
 // maintain keeps the table filled: it rejoins when too few good nodes are
@@ -336,7 +121,7 @@ func (s *Session) maintain() {
 			return
 		case <-tick.C:
 		}
-		if s.node.table.goodCount() < bucketSize || time.Since(last) > 10*time.Minute {
+		if _, good := s.node.NodeCount(); good < 8 || time.Since(last) > 10*time.Minute {
 			s.bootstrap(context.Background())
 			last = time.Now()
 		}
@@ -358,7 +143,7 @@ func (s *Session) Stop() error {
 	s.cancel()
 	s.ops.Wait()
 	err := s.saveState(s.node)
-	s.node.close()
+	s.node.Close()
 	if err != nil {
 		// The path the caller gave cannot be written: their argument.
 		return fmt.Errorf("%w: saving the state file %s: %v", ErrInvalidArgument, s.opts.StateFile, err)
@@ -373,7 +158,7 @@ func (s *Session) Addr() netip.AddrPort {
 	if s.node == nil {
 		return netip.AddrPort{}
 	}
-	return s.node.addr()
+	return s.node.Addr()
 }
 
 // NodeCount reports how many nodes the routing table holds and how many of
@@ -385,7 +170,38 @@ func (s *Session) NodeCount() (nodes, good int) {
 	if n == nil {
 		return 0, 0
 	}
-	return n.table.len(), n.table.goodCount()
+	return n.NodeCount()
+}
+
+// Refresh looks up the session's own id and a random one again, as on
+// start: it fills the routing table with nodes that joined since.
+func (s *Session) Refresh(ctx context.Context) error {
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	s.node.Bootstrap(ctx)
+	return s.opErr(ctx, ctx.Err())
+}
+
+// AddNode pings the node at addr ("host:port") and, when it answers, adds
+// it to the routing table: for nodes learned out of band, such as the other
+// members of a private swarm.
+func (s *Session) AddNode(ctx context.Context, addr string) error {
+	ap, err := resolveNode(addr)
+	if err != nil {
+		return err
+	}
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if err := s.node.Ping(ctx, ap); err != nil {
+		return s.opErr(ctx, fmt.Errorf("%w: %s does not answer: %v", ErrNetwork, addr, err))
+	}
+	return nil
 }
 
 // begin registers an operation: it fails when the session is not running,
@@ -437,35 +253,4 @@ func (s *Session) logf(format string, args ...any) {
 	if s.opts.Logger != nil {
 		s.opts.Logger.Debug(fmt.Sprintf(format, args...))
 	}
-}
-
-// Refresh looks up the session's own id and a random one again, as on
-// start: it fills the routing table with nodes that joined since.
-func (s *Session) Refresh(ctx context.Context) error {
-	ctx, done, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	s.bootstrap(ctx)
-	return s.opErr(ctx, ctx.Err())
-}
-
-// AddNode pings the node at addr ("host:port") and, when it answers, adds
-// it to the routing table: for nodes learned out of band, such as the other
-// members of a private swarm.
-func (s *Session) AddNode(ctx context.Context, addr string) error {
-	ua, err := net.ResolveUDPAddr("udp4", addr)
-	if err != nil {
-		return fmt.Errorf("%w: node address %q: %v", ErrInvalidArgument, addr, err)
-	}
-	ctx, done, err := s.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if err := s.node.ping(ctx, normAddr(ua.AddrPort())); err != nil {
-		return s.opErr(ctx, fmt.Errorf("%w: %s does not answer: %v", ErrNetwork, addr, err))
-	}
-	return nil
 }

@@ -3,16 +3,32 @@ package scout
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"strconv"
-	"sync"
 	"time"
 
-	"github.com/anacrolix/dht/v2/krpc"
+	"github.com/scout-dht/scout/internal/dht"
 )
+
+// SyncHandler receives Synchronize's events. Both fields may be nil.
+type SyncHandler struct {
+	// EntryUpdated is called for each entry that is new, or newer than the
+	// local one, as the copies found on the DHT are merged, before Finalize.
+	EntryUpdated func(Entry)
+	// Finalize is called once with the merged list, which it may change,
+	// before the list is sealed and written.
+	Finalize func(*Entries)
+}
+
+// SyncResult reports a completed Synchronize.
+type SyncResult struct {
+	Entries *Entries // the list as written
+	Seq     int64    // the mutable item's seq as written
+	Stored  int      // how many nodes acknowledged the write
+	Failed  int      // copies found that failed to open (tampered or foreign)
+	Retries int      // writes repeated after a concurrent writer got in first
+}
 
 // A copy of the mutable item as one node holds it, signature checked.
 type mutableCopy struct {
@@ -20,83 +36,46 @@ type mutableCopy struct {
 	sealed []byte
 }
 
-// readMutable collects the verified copies of the mutable item under target
-// from nodes: a lookup the first time, a direct get to the same closest
-// nodes on a retry. It returns the nodes (with fresh tokens), the distinct
-// copies, and the seq each node holds (for cas).
-func (s *Session) readMutable(ctx context.Context, target nodeID, prev []lookupResult) ([]lookupResult, []mutableCopy, map[netip.AddrPort]int64, error) {
-	var nodes []lookupResult
+// readMutable collects the verified copies of the mutable item under target:
+// a lookup the first time, a direct get to the same closest nodes on a
+// retry. It returns the nodes (with fresh tokens), the distinct copies, and
+// the seq each node holds (for cas).
+func (s *Session) readMutable(ctx context.Context, target dht.ID, prev []dht.Answer) ([]dht.Answer, []mutableCopy, map[netip.AddrPort]int64, error) {
+	var nodes []dht.Answer
 	if prev == nil {
 		var err error
-		nodes, err = s.getLookup(ctx, target, nil, nil)
-		if err != nil {
+		if nodes, err = s.node.Get(ctx, target, 0, false, nil); err != nil {
 			return nil, nil, nil, err
 		}
 	} else {
-		nodes = s.getEach(ctx, target, prev)
+		nodes = s.node.GetFrom(ctx, target, contactsOf(prev))
 	}
-	// Replicas are mostly identical: verify each distinct signature once.
-	verified := make(map[string]*mutableCopy)
 	held := make(map[netip.AddrPort]int64)
+	seen := make(map[*dht.Item]bool)
 	var copies []mutableCopy
-	for _, r := range nodes {
-		if r.reply == nil || r.reply.Seq == nil {
+	for _, a := range nodes {
+		it := a.Item
+		if it == nil || !it.Mutable {
 			continue
 		}
-		key := string(r.reply.Sig[:]) + string(r.reply.K[:]) + string(r.reply.V) + strconv.FormatInt(*r.reply.Seq, 10)
-		c, seen := verified[key]
-		if !seen {
-			if vc, ok := verifyCopy(target, r.reply); ok {
-				c = &vc
-				copies = append(copies, vc)
-			}
-			verified[key] = c
+		held[a.Node.Addr] = it.Seq
+		if seen[it] {
+			continue // the same copy, verified once
 		}
-		if c != nil {
-			held[r.Addr] = c.seq
+		seen[it] = true
+		if sealed, err := ParseBencodedBytes(it.V); err == nil {
+			copies = append(copies, mutableCopy{seq: it.Seq, sealed: sealed})
 		}
 	}
 	return nodes, copies, held, nil
 }
 
-// getEach asks each of nodes again for target, in parallel.
-func (s *Session) getEach(ctx context.Context, target nodeID, nodes []lookupResult) []lookupResult {
-	out := make([]lookupResult, len(nodes))
-	var wg sync.WaitGroup
-	for i, r := range nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m, err := s.node.query(ctx, r.contact, "get", getArgs(target, nil))
-			if err == nil {
-				out[i] = lookupResult{contact: r.contact, reply: m.R}
-			}
-		}()
+func contactsOf(answers []dht.Answer) []dht.Contact {
+	out := make([]dht.Contact, len(answers))
+	for i, a := range answers {
+		out[i] = a.Node
 	}
-	wg.Wait()
-	var live []lookupResult
-	for _, r := range out {
-		if r.reply != nil {
-			live = append(live, r)
-		}
-	}
-	return live
-}
-
-// verifyCopy checks a get answer's mutable item: the key must hash to the
-// target and the signature must cover the seq and value.
-func verifyCopy(target nodeID, r *krpc.Return) (mutableCopy, bool) {
-	if r == nil || r.Seq == nil || len(r.V) == 0 || nodeID(sha1.Sum(r.K[:])) != target {
-		return mutableCopy{}, false
-	}
-	if !VerifyMutable(r.K, *r.Seq, r.V, r.Sig) {
-		return mutableCopy{}, false
-	}
-	sealed, err := ParseBencodedBytes(r.V)
-	if err != nil {
-		return mutableCopy{}, false
-	}
-	return mutableCopy{seq: *r.Seq, sealed: sealed}, true
+	return out
 }
 
 // syncRun is one Synchronize: the working list and what has been reported.
@@ -113,7 +92,7 @@ type syncRun struct {
 // absorb opens every copy and merges those that open; a copy that does not
 // is remembered (and not tried again on a retry). It returns the highest
 // item seq among the copies and how many opened.
-func (r *syncRun) absorb(target nodeID, copies []mutableCopy) (highest int64, opened int) {
+func (r *syncRun) absorb(target dht.ID, copies []mutableCopy) (highest int64, opened int) {
 	for _, c := range copies {
 		highest = max(highest, c.seq)
 		if r.failed[string(c.sealed)] {
@@ -172,10 +151,10 @@ func (r *syncRun) merge(remote *Entries) {
 // this side changed; otherwise the caller merges and writes again. When
 // every node held a copy when we read it, each put carried a cas and no
 // such writer can have replaced ours: nothing to read back.
-func (r *syncRun) survives(ctx context.Context, target nodeID, nodes []lookupResult, held map[netip.AddrPort]int64, seq int64, sealed []byte) bool {
+func (r *syncRun) survives(ctx context.Context, target dht.ID, nodes []dht.Answer, held map[netip.AddrPort]int64, seq int64, sealed []byte) bool {
 	everyNodeHeld := true
 	for _, n := range nodes {
-		if _, ok := held[n.Addr]; !ok {
+		if _, ok := held[n.Node.Addr]; !ok {
 			everyNodeHeld = false
 		}
 	}
@@ -183,15 +162,16 @@ func (r *syncRun) survives(ctx context.Context, target nodeID, nodes []lookupRes
 		return true
 	}
 	mine := BencodeBytes(sealed)
-	for _, n := range r.s.getEach(ctx, target, nodes) {
-		if n.reply.Seq == nil || *n.reply.Seq < seq || *n.reply.Seq == seq && bytes.Equal(n.reply.V, mine) {
-			continue // ours (or older): nothing to check, no signature to verify
+	for _, n := range r.s.node.GetFrom(ctx, target, contactsOf(nodes)) {
+		it := n.Item
+		if it == nil || !it.Mutable || it.Seq < seq || it.Seq == seq && bytes.Equal(it.V, mine) {
+			continue // ours, older, or nothing verified: nothing to check
 		}
-		c, ok := verifyCopy(target, n.reply)
-		if !ok {
+		copySealed, err := ParseBencodedBytes(it.V)
+		if err != nil {
 			continue
 		}
-		remote, err := OpenEntries(r.shared, c.sealed)
+		remote, err := OpenEntries(r.shared, copySealed)
 		if err != nil {
 			continue // foreign or tampered: it carries nothing of anyone's
 		}
@@ -202,7 +182,7 @@ func (r *syncRun) survives(ctx context.Context, target nodeID, nodes []lookupRes
 			}
 			got, ok := remote.Get(id)
 			if !ok || got.Seq < want.Seq || got.Seq == want.Seq && !bytes.Equal(got.Value, want.Value) {
-				r.s.logf("the write of %x at seq %d was replaced by seq %d without entry %d: merging again", target, seq, c.seq, id)
+				r.s.logf("the write of %x at seq %d was replaced by seq %d without entry %d: merging again", target, seq, it.Seq, id)
 				return false
 			}
 		}
@@ -235,11 +215,11 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 			r.mine[e.ID] = true
 		}
 	}
-	target := nodeID(shared.Target())
+	target := dht.ID(shared.Target())
 	pub := shared.SigningPublicKey()
 	priv := shared.SigningKey()
 
-	var nodes []lookupResult
+	var nodes []dht.Answer
 	for attempt := 0; ; attempt++ {
 		var (
 			copies []mutableCopy
@@ -271,21 +251,24 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		sig := SignMutable(priv, seq, bv)
 		// Each node's cas is the seq it held when we read it: a refusal then
 		// means that node changed since, not that it lagged behind others.
-		args := krpc.MsgArgs{V: string(sealed), K: pub, Sig: sig, Seq: &seq}
-		res := s.putAll(ctx, nodes, args, func(r lookupResult) int64 { return held[r.Addr] })
-		if res.conflicts == 0 && res.stored > 0 && r.survives(ctx, target, nodes, held, seq, sealed) {
+		it := dht.Item{V: bv, Mutable: true, K: pub, Sig: sig, Seq: seq}
+		res := s.node.Put(ctx, nodes, it, func(a dht.Answer) (int64, bool) {
+			cas, ok := held[a.Node.Addr]
+			return cas, ok
+		})
+		if res.Conflicts == 0 && res.Stored > 0 && r.survives(ctx, target, nodes, held, seq, sealed) {
 			out := r.work.Clone()
 			out.ClearDirty()
-			return SyncResult{Entries: out, Seq: seq, Stored: res.stored, Failed: len(r.failed), Retries: attempt}, nil
+			return SyncResult{Entries: out, Seq: seq, Stored: res.Stored, Failed: len(r.failed), Retries: attempt}, nil
 		}
 		if err := s.opErr(ctx, ctx.Err()); err != nil {
 			return SyncResult{}, err
 		}
-		if res.conflicts == 0 && res.stored == 0 {
-			return SyncResult{}, fmt.Errorf("%w: no node stored the list (last error: %v)", ErrNetwork, res.lastErr)
+		if res.Conflicts == 0 && res.Stored == 0 {
+			return SyncResult{}, fmt.Errorf("%w: no node stored the list (last error: %v)", ErrNetwork, res.LastErr)
 		}
 		if attempt+1 >= maxSyncAttempts {
-			return SyncResult{}, fmt.Errorf("%w: still conflicting after %d attempts (last: %v)", ErrConflict, maxSyncAttempts, res.lastErr)
+			return SyncResult{}, fmt.Errorf("%w: still conflicting after %d attempts (last: %v)", ErrConflict, maxSyncAttempts, res.LastErr)
 		}
 		// Another writer got in first: back off a little, re-read, merge.
 		backoff := time.Duration(rand.Int64N(int64(min(2*time.Millisecond<<attempt, 100*time.Millisecond))))
@@ -315,7 +298,7 @@ func (s *Session) Read(ctx context.Context, shared SharedSecret) (ReadResult, er
 		return ReadResult{}, err
 	}
 	defer done()
-	target := nodeID(shared.Target())
+	target := dht.ID(shared.Target())
 	nodes, copies, held, err := s.readMutable(ctx, target, nil)
 	if err != nil {
 		return ReadResult{}, s.opErr(ctx, err)

@@ -1,98 +1,15 @@
-package scout
+package dht
 
 import (
-	"math/bits"
 	"net/netip"
 	"slices"
 	"sync"
 	"time"
 )
 
-// nodeID is a DHT node id or a lookup target.
-type nodeID [20]byte
-
-// xorCompare orders a and b by XOR distance to target: -1 when a is closer.
-func xorCompare(target, a, b nodeID) int {
-	for i := range target {
-		da, db := a[i]^target[i], b[i]^target[i]
-		if da != db {
-			if da < db {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
-
-// commonPrefix is the number of leading bits a and b share (160 when equal).
-func commonPrefix(a, b nodeID) int {
-	for i := range a {
-		if x := a[i] ^ b[i]; x != 0 {
-			return i*8 + bits.LeadingZeros8(x)
-		}
-	}
-	return 160
-}
-
-// normAddr makes one spelling of every address: IPv4-mapped IPv6 addresses
-// become plain IPv4, so one node never appears twice under two names.
-func normAddr(a netip.AddrPort) netip.AddrPort {
-	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
-}
-
-// contact is a node we may query: its address and, once known, its id.
-type contact struct {
-	ID    nodeID
-	HasID bool
-	Addr  netip.AddrPort
-}
-
-// rttEstimator keeps a smoothed round trip and its variance (RFC 6298).
-type rttEstimator struct {
-	srtt, rttvar time.Duration
-	samples      int
-}
-
-func (e *rttEstimator) add(rtt time.Duration) {
-	if e.samples == 0 {
-		e.srtt, e.rttvar = rtt, rtt/2
-	} else {
-		d := e.srtt - rtt
-		if d < 0 {
-			d = -d
-		}
-		e.rttvar = (3*e.rttvar + d) / 4
-		e.srtt = (7*e.srtt + rtt) / 8
-	}
-	e.samples++
-}
-
-// Timeouts a lookup applies to one query. A query past its soft timeout no
-// longer holds up the lookup, which moves on to other nodes; it still counts
-// if its answer comes before the hard timeout.
-const (
-	minSoftTimeout     = 2 * time.Millisecond
-	maxSoftTimeout     = 2 * time.Second
-	initialSoftTimeout = 1 * time.Second
-	minHardTimeout     = 1 * time.Second
-	maxHardTimeout     = 5 * time.Second
-)
-
-func (e *rttEstimator) softTimeout() time.Duration {
-	if e.samples == 0 {
-		return initialSoftTimeout
-	}
-	return min(max(e.srtt+4*e.rttvar, minSoftTimeout), maxSoftTimeout)
-}
-
-func hardTimeout(soft time.Duration) time.Duration {
-	return min(max(4*soft, minHardTimeout), maxHardTimeout)
-}
-
 // peer is a node in the routing table.
 type peer struct {
-	contact
+	Contact
 	lastResponse time.Time
 	fails        int // consecutive unanswered queries
 	rtt          rttEstimator
@@ -121,7 +38,7 @@ func bucketCap(i int) int {
 // does not know.
 type table struct {
 	mu      sync.Mutex
-	self    nodeID
+	self    ID
 	buckets [161][]*peer
 	byAddr  map[netip.AddrPort]*peer
 	global  rttEstimator
@@ -144,17 +61,17 @@ const (
 	maxDead      = 4096
 )
 
-func newTable(self nodeID) *table {
+func newTable(self ID) *table {
 	return &table{self: self, byAddr: make(map[netip.AddrPort]*peer), dead: make(map[netip.AddrPort]deadAddr)}
 }
 
 // responded records that id at addr answered a query after rtt (0: it
 // queried us, no round trip measured).
-func (t *table) responded(id nodeID, addr netip.AddrPort, rtt time.Duration) {
+func (t *table) responded(id ID, addr netip.AddrPort, rtt time.Duration) {
 	if id == t.self {
 		return
 	}
-	addr = normAddr(addr)
+	addr = NormAddr(addr)
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -169,7 +86,7 @@ func (t *table) responded(id nodeID, addr netip.AddrPort, rtt time.Duration) {
 		p = nil
 	}
 	if p == nil {
-		p = &peer{contact: contact{ID: id, HasID: true, Addr: addr}}
+		p = &peer{Contact: Contact{ID: id, HasID: true, Addr: addr}}
 		if !t.insertLocked(p, now) {
 			return
 		}
@@ -214,7 +131,7 @@ func (t *table) removeLocked(p *peer) {
 // failed records that the node at addr did not answer. A node that never
 // answered, or failed twice in a row, leaves the table.
 func (t *table) failed(addr netip.AddrPort) {
-	addr = normAddr(addr)
+	addr = NormAddr(addr)
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -241,7 +158,7 @@ func (t *table) failed(addr netip.AddrPort) {
 // towards skipping it: a lookup gave up waiting for it. An answer clears
 // both; a hard timeout of the same query is the second strike.
 func (t *table) suspect(addr netip.AddrPort) {
-	addr = normAddr(addr)
+	addr = NormAddr(addr)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p := t.byAddr[addr]; p != nil && p.fails == 0 {
@@ -257,7 +174,7 @@ func (t *table) suspect(addr netip.AddrPort) {
 func (t *table) isDead(addr netip.AddrPort) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	d, ok := t.dead[normAddr(addr)]
+	d, ok := t.dead[NormAddr(addr)]
 	return ok && d.timeouts >= deadTimeouts && time.Since(d.at) < deadMemory
 }
 
@@ -265,7 +182,7 @@ func (t *table) isDead(addr netip.AddrPort) bool {
 func (t *table) remove(addr netip.AddrPort) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if p := t.byAddr[normAddr(addr)]; p != nil {
+	if p := t.byAddr[NormAddr(addr)]; p != nil {
 		t.removeLocked(p)
 	}
 }
@@ -275,7 +192,7 @@ func (t *table) remove(addr netip.AddrPort) {
 func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if p := t.byAddr[normAddr(addr)]; p != nil && p.rtt.samples > 0 {
+	if p := t.byAddr[NormAddr(addr)]; p != nil && p.rtt.samples > 0 {
 		return p.rtt.softTimeout()
 	}
 	return t.global.softTimeout()
@@ -284,9 +201,9 @@ func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
 // closest returns up to n good nodes ordered by distance to target. It is
 // on the path of every answer: one pass over the buckets, keeping the n
 // closest in a small sorted slice.
-func (t *table) closest(target nodeID, n int) []contact {
+func (t *table) closest(target ID, n int) []Contact {
 	now := time.Now()
-	best := make([]contact, 0, n+1)
+	best := make([]Contact, 0, n+1)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i := range t.buckets {
@@ -301,7 +218,7 @@ func (t *table) closest(target nodeID, n int) []contact {
 			for j > 0 && xorCompare(target, p.ID, best[j-1].ID) < 0 {
 				j--
 			}
-			best = slices.Insert(best, j, p.contact)
+			best = slices.Insert(best, j, p.Contact)
 			if len(best) > n {
 				best = best[:n]
 			}
@@ -335,12 +252,12 @@ func (t *table) goodCount() int {
 func (t *table) knows(addr netip.AddrPort) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.byAddr[normAddr(addr)] != nil
+	return t.byAddr[NormAddr(addr)] != nil
 }
 
 // hasRoomFor reports whether a node with id could enter the table: its
 // bucket is not full of good nodes.
-func (t *table) hasRoomFor(id nodeID) bool {
+func (t *table) hasRoomFor(id ID) bool {
 	if id == t.self {
 		return false
 	}
@@ -361,14 +278,14 @@ func (t *table) hasRoomFor(id nodeID) bool {
 }
 
 // contacts returns every good node, for the state file.
-func (t *table) contacts() []contact {
+func (t *table) contacts() []Contact {
 	now := time.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []contact
+	var out []Contact
 	for _, p := range t.byAddr {
 		if p.good(now) {
-			out = append(out, p.contact)
+			out = append(out, p.Contact)
 		}
 	}
 	return out

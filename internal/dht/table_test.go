@@ -1,4 +1,4 @@
-package scout
+package dht
 
 import (
 	"net/netip"
@@ -9,33 +9,33 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func idWithPrefix(b0, b1 byte) nodeID { return nodeID{b0, b1} }
+func idWithPrefix(b0, b1 byte) ID { return ID{b0, b1} }
 
 func TestXorDistance(t *testing.T) {
-	target := nodeID{0x80}
-	assert.Equal(t, -1, xorCompare(target, nodeID{0x81}, nodeID{0x00}))
-	assert.Equal(t, 1, xorCompare(target, nodeID{0x7f}, nodeID{0xff}))
-	assert.Equal(t, 0, xorCompare(target, nodeID{1}, nodeID{1}))
+	target := ID{0x80}
+	assert.Equal(t, -1, xorCompare(target, ID{0x81}, ID{0x00}))
+	assert.Equal(t, 1, xorCompare(target, ID{0x7f}, ID{0xff}))
+	assert.Equal(t, 0, xorCompare(target, ID{1}, ID{1}))
 	assert.Equal(t, 160, commonPrefix(target, target))
-	assert.Equal(t, 0, commonPrefix(nodeID{0x80}, nodeID{0x00}))
-	assert.Equal(t, 15, commonPrefix(nodeID{0, 0}, nodeID{0, 1}))
+	assert.Equal(t, 0, commonPrefix(ID{0x80}, ID{0x00}))
+	assert.Equal(t, 15, commonPrefix(ID{0, 0}, ID{0, 1}))
 }
 
 // TestMappedAddressesAreOneNode: the same node seen as 127.0.0.1 and as
 // ::ffff:127.0.0.1 is one entry, not two.
 func TestMappedAddressesAreOneNode(t *testing.T) {
-	tbl := newTable(nodeID{0xff})
+	tbl := newTable(ID{0xff})
 	plain := netip.MustParseAddrPort("127.0.0.1:6881")
 	mapped := netip.MustParseAddrPort("[::ffff:127.0.0.1]:6881")
-	tbl.responded(nodeID{1}, plain, time.Millisecond)
-	tbl.responded(nodeID{1}, mapped, time.Millisecond)
+	tbl.responded(ID{1}, plain, time.Millisecond)
+	tbl.responded(ID{1}, mapped, time.Millisecond)
 	assert.Equal(t, 1, tbl.len())
 	assert.True(t, tbl.knows(mapped))
-	assert.Equal(t, plain, tbl.closest(nodeID{1}, 8)[0].Addr)
+	assert.Equal(t, plain, tbl.closest(ID{1}, 8)[0].Addr)
 }
 
 func TestTableBucketsAndFailures(t *testing.T) {
-	self := nodeID{0x00}
+	self := ID{0x00}
 	tbl := newTable(self)
 	assert.Equal(t, 128, bucketCap(0), "the far buckets keep more")
 	assert.Equal(t, 16, bucketCap(3))
@@ -71,18 +71,18 @@ func TestTableBucketsAndFailures(t *testing.T) {
 // TestTimeoutsFollowRoundTrips: soft timeouts come from measured round
 // trips (per node when known), within fixed bounds, instead of a fixed 2 s.
 func TestTimeoutsFollowRoundTrips(t *testing.T) {
-	tbl := newTable(nodeID{})
+	tbl := newTable(ID{})
 	unknown := netip.MustParseAddrPort("127.0.0.1:9")
 	assert.Equal(t, initialSoftTimeout, tbl.softTimeout(unknown), "nothing measured yet")
 	fast := netip.MustParseAddrPort("127.0.0.1:1")
 	for range 20 {
-		tbl.responded(nodeID{1}, fast, 200*time.Microsecond)
+		tbl.responded(ID{1}, fast, 200*time.Microsecond)
 	}
 	assert.Equal(t, minSoftTimeout, tbl.softTimeout(fast), "loopback round trips hit the floor")
 	assert.Equal(t, minSoftTimeout, tbl.softTimeout(unknown), "unknown nodes use every node's round trips")
 	slow := netip.MustParseAddrPort("127.0.0.1:2")
 	for range 20 {
-		tbl.responded(nodeID{2}, slow, 300*time.Millisecond)
+		tbl.responded(ID{2}, slow, 300*time.Millisecond)
 	}
 	assert.InDelta(t, float64(300*time.Millisecond), float64(tbl.softTimeout(slow)), float64(100*time.Millisecond))
 	assert.Equal(t, minHardTimeout, hardTimeout(minSoftTimeout))
@@ -90,27 +90,27 @@ func TestTimeoutsFollowRoundTrips(t *testing.T) {
 }
 
 func TestDeadAddressesAreSkippedAfterRepeatedTimeouts(t *testing.T) {
-	tbl := newTable(nodeID{})
+	tbl := newTable(ID{})
 	a := netip.MustParseAddrPort("127.0.0.1:7")
 	tbl.failed(a)
 	assert.False(t, tbl.isDead(a), "one timeout may be a slow moment")
 	tbl.failed(a)
 	assert.True(t, tbl.isDead(a))
-	tbl.responded(nodeID{7}, a, time.Millisecond)
+	tbl.responded(ID{7}, a, time.Millisecond)
 	assert.False(t, tbl.isDead(a), "an answer clears it")
 }
 
 func TestSuspectNodesAreNotHandedOut(t *testing.T) {
-	tbl := newTable(nodeID{})
+	tbl := newTable(ID{})
 	a := netip.MustParseAddrPort("127.0.0.1:8")
-	tbl.responded(nodeID{8}, a, time.Millisecond)
-	require.Len(t, tbl.closest(nodeID{8}, 8), 1)
+	tbl.responded(ID{8}, a, time.Millisecond)
+	require.Len(t, tbl.closest(ID{8}, 8), 1)
 	tbl.suspect(a)
-	assert.Empty(t, tbl.closest(nodeID{8}, 8), "a node a lookup gave up on is not handed out")
+	assert.Empty(t, tbl.closest(ID{8}, 8), "a node a lookup gave up on is not handed out")
 	assert.True(t, tbl.knows(a), "but stays in the table")
 	tbl.suspect(a)
 	assert.True(t, tbl.isDead(a), "two strikes: skipped")
-	tbl.responded(nodeID{8}, a, time.Millisecond)
-	assert.Len(t, tbl.closest(nodeID{8}, 8), 1, "an answer restores it")
+	tbl.responded(ID{8}, a, time.Millisecond)
+	assert.Len(t, tbl.closest(ID{8}, 8), 1, "an answer restores it")
 	assert.False(t, tbl.isDead(a))
 }

@@ -1,0 +1,243 @@
+package dht
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scout-dht/scout/internal/krpc"
+)
+
+// Config configures a Node.
+type Config struct {
+	// Conn is the node's socket; the node owns it from New on.
+	Conn *net.UDPConn
+	// ID is the node id.
+	ID ID
+	// ReadOnly makes the node read-only (BEP 43): its queries carry "ro"
+	// and it answers nothing.
+	ReadOnly bool
+	// Store bounds what the node keeps for others.
+	Store StoreLimits
+	// Logger receives diagnostics. Nil: none.
+	Logger *slog.Logger
+	// Now is the clock of the store and the tokens. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Node is one DHT node. Its methods are safe to call from many goroutines.
+type Node struct {
+	id       ID
+	conn     *net.UDPConn
+	table    *table
+	store    *Store
+	tokens   *tokens
+	readOnly bool
+	log      *slog.Logger
+	stats    counters
+
+	mu        sync.Mutex
+	txns      map[uint32]*txn
+	inFlight  int    // own queries holding a slot
+	queue     []*txn // own queries waiting for a slot, oldest first
+	later     []func()
+	verifying map[netip.AddrPort]struct{}
+	seeds     []Contact
+	closed    bool
+
+	loopDone chan struct{}
+}
+
+// New starts a node on cfg.Conn: from now on it answers queries.
+func New(cfg Config) *Node {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	n := &Node{
+		id:        cfg.ID,
+		conn:      cfg.Conn,
+		table:     newTable(cfg.ID),
+		store:     NewStore(cfg.Store, now),
+		tokens:    newTokens(now),
+		readOnly:  cfg.ReadOnly,
+		log:       cfg.Logger,
+		txns:      make(map[uint32]*txn),
+		verifying: make(map[netip.AddrPort]struct{}),
+		loopDone:  make(chan struct{}),
+	}
+	go n.readLoop()
+	return n
+}
+
+// ID returns the node's id.
+func (n *Node) ID() ID { return n.id }
+
+// Addr returns the socket's address.
+func (n *Node) Addr() netip.AddrPort {
+	if ua, ok := n.conn.LocalAddr().(*net.UDPAddr); ok {
+		return NormAddr(ua.AddrPort())
+	}
+	return netip.AddrPort{}
+}
+
+// ReadOnly reports whether the node is read-only (BEP 43).
+func (n *Node) ReadOnly() bool { return n.readOnly }
+
+// Store is the node's BEP 44 store.
+func (n *Node) Store() *Store { return n.store }
+
+// SetSeeds sets the nodes lookups start from while the routing table
+// holds too few: bootstrap nodes, nodes from a state file.
+func (n *Node) SetSeeds(seeds []Contact) {
+	n.mu.Lock()
+	n.seeds = append([]Contact(nil), seeds...)
+	n.mu.Unlock()
+}
+
+func (n *Node) getSeeds() []Contact {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.seeds
+}
+
+// Close stops the node: every query in flight ends with ErrClosed, the
+// socket closes, and the socket loop has ended when Close returns.
+// Calling it again does nothing.
+func (n *Node) Close() {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		<-n.loopDone
+		return
+	}
+	n.closed = true
+	n.mu.Unlock()
+	n.conn.Close()
+	<-n.loopDone
+	n.closeTransactions()
+}
+
+// NodeCount reports how many nodes the routing table holds and how many of
+// them are good.
+func (n *Node) NodeCount() (nodes, good int) { return n.table.len(), n.table.goodCount() }
+
+// GoodContacts returns every good node of the routing table.
+func (n *Node) GoodContacts() []Contact { return n.table.contacts() }
+
+// readLoop reads datagrams until the socket closes. Nothing a datagram
+// holds can stop it: each is handled under a recover.
+func (n *Node) readLoop() {
+	defer close(n.loopDone)
+	buf := make([]byte, krpc.MaxDatagram+1)
+	var m krpc.Msg
+	for {
+		size, from, err := n.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			n.debug("reading the socket: %v", err)
+			continue
+		}
+		n.handle(buf[:size], NormAddr(from), &m)
+	}
+}
+
+// handle takes one datagram: a query is answered, a reply or an error
+// completes its transaction, anything else is dropped.
+func (n *Node) handle(b []byte, from netip.AddrPort, m *krpc.Msg) {
+	defer n.recoverPanic("a datagram")
+	n.stats.datagramsIn.Add(1)
+	n.stats.bytesIn.Add(uint64(len(b)))
+	if err := krpc.Decode(b, m); err != nil {
+		n.stats.malformed.Add(1)
+		if m.Y == krpc.KindQuery && len(m.T) > 0 && !n.readOnly {
+			n.answerMalformed(m, from, err)
+		}
+		return
+	}
+	switch m.Y {
+	case krpc.KindQuery:
+		n.answer(m, from)
+	default:
+		if !n.expects(m.T, from) {
+			n.stats.unexpected.Add(1)
+			return
+		}
+		// The reply outlives this buffer: decode a private copy.
+		own := new(krpc.Msg)
+		if krpc.Decode(append([]byte(nil), b...), own) != nil || !n.complete(own, from) {
+			n.stats.unexpected.Add(1)
+		}
+	}
+}
+
+// recoverPanic is deferred by every goroutine and callback the node runs:
+// a panic is a bug, logged with its stack, and never takes the host
+// process down. The fuzzers show none is reached.
+func (n *Node) recoverPanic(what string) {
+	if r := recover(); r != nil {
+		n.stats.panics.Add(1)
+		if n.log != nil {
+			n.log.Error(fmt.Sprintf("dht: recovered a panic handling %s: %v\n%s", what, r, debug.Stack()))
+		}
+	}
+}
+
+func (n *Node) debug(format string, args ...any) {
+	if n.log != nil {
+		n.log.Debug(fmt.Sprintf(format, args...))
+	}
+}
+
+// counters are the node's statistics: atomic, bounded (one per method, not
+// per name a stranger chooses).
+type counters struct {
+	datagramsIn, bytesIn, bytesOut    atomic.Uint64
+	malformed, unexpected, sendErrors atomic.Uint64
+	timeouts, verifyShed, panics      atomic.Uint64
+	queriesIn, queriesOut             [krpc.MethodPut + 1]atomic.Uint64
+}
+
+func (c *counters) sent(m krpc.Method) {
+	if int(m) < len(c.queriesOut) {
+		c.queriesOut[m].Add(1)
+	}
+}
+
+func (c *counters) received(m krpc.Method) {
+	if int(m) < len(c.queriesIn) {
+		c.queriesIn[m].Add(1)
+	}
+}
+
+// Stats is a snapshot of a node's counters.
+type Stats struct {
+	DatagramsIn, BytesIn, BytesOut    uint64
+	Malformed, Unexpected, SendErrors uint64
+	Timeouts, VerifyShed, Panics      uint64
+	QueriesIn, QueriesOut             map[string]uint64
+}
+
+// Stats returns a snapshot of the node's counters.
+func (n *Node) Stats() Stats {
+	c := &n.stats
+	s := Stats{
+		DatagramsIn: c.datagramsIn.Load(), BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		Malformed: c.malformed.Load(), Unexpected: c.unexpected.Load(), SendErrors: c.sendErrors.Load(),
+		Timeouts: c.timeouts.Load(), VerifyShed: c.verifyShed.Load(), Panics: c.panics.Load(),
+		QueriesIn: map[string]uint64{}, QueriesOut: map[string]uint64{},
+	}
+	for m := range c.queriesIn {
+		s.QueriesIn[krpc.Method(m).String()] = c.queriesIn[m].Load()
+		s.QueriesOut[krpc.Method(m).String()] = c.queriesOut[m].Load()
+	}
+	return s
+}

@@ -1,0 +1,108 @@
+package dht
+
+import (
+	"net/netip"
+
+	"github.com/scout-dht/scout/internal/krpc"
+)
+
+// answer replies to a well-formed query, on the socket loop. It must not
+// block: everything it does is local (the table, the store, the tokens).
+func (n *Node) answer(m *krpc.Msg, from netip.AddrPort) {
+	n.stats.received(m.Q)
+	if n.readOnly {
+		return // BEP 43: a read-only node answers nothing
+	}
+	n.meet(m, from)
+	a := &m.A
+	r := krpc.Return{ID: n.id, HasID: true}
+	var nodes [bucketSize * krpc.NodeInfo4Size]byte
+	switch m.Q {
+	case krpc.MethodPing, krpc.MethodAnnouncePeer:
+	case krpc.MethodFindNode:
+		r.Nodes = n.compactNodes(nodes[:0], a.Target)
+	case krpc.MethodGetPeers:
+		r.Nodes = n.compactNodes(nodes[:0], a.InfoHash)
+		r.Token = n.tokens.create(from)
+	case krpc.MethodGet:
+		r.Nodes = n.compactNodes(nodes[:0], a.Target)
+		r.Token = n.tokens.create(from)
+		if it, ok := n.store.Get(a.Target); ok {
+			if it.Mutable {
+				r.K, r.HasK, r.Sig, r.HasSig, r.Seq, r.HasSeq = it.K, true, it.Sig, true, it.Seq, true
+			}
+			// BEP 44: leave the value out when the asker has this seq.
+			if !it.Mutable || !a.HasSeq || it.Seq > a.Seq {
+				r.V = it.V
+			}
+		}
+	case krpc.MethodPut:
+		if !n.tokens.valid(a.Token, from) {
+			n.replyError(m.T, from, krpc.Error{Code: krpc.CodeProtocol, Msg: "bad token"})
+			return
+		}
+		it := Item{V: a.V, Mutable: a.HasK, K: a.K, Salt: a.Salt, Seq: a.Seq, Sig: a.Sig}
+		if err := n.store.Put(it, a.Cas, a.HasCas); err != nil {
+			ke, ok := err.(krpc.Error)
+			if !ok {
+				ke = krpc.Error{Code: krpc.CodeServer, Msg: "storing failed"}
+			}
+			n.replyError(m.T, from, ke)
+			return
+		}
+	default:
+		n.replyError(m.T, from, krpc.ErrMethodUnknown)
+		return
+	}
+	buf := getBuf()
+	*buf = krpc.AppendReply((*buf)[:0], m.T, &r, from)
+	n.write(*buf, from)
+	putBuf(buf)
+}
+
+// answerMalformed replies to a query the codec refused: 204 for a method
+// we do not know, 203 with the reason otherwise.
+func (n *Node) answerMalformed(m *krpc.Msg, from netip.AddrPort, err error) {
+	n.stats.received(m.Q)
+	if m.Q == krpc.MethodUnknown && m.A.HasID {
+		n.replyError(m.T, from, krpc.ErrMethodUnknown)
+		return
+	}
+	reason := err.Error()
+	if de, ok := err.(*krpc.DecodeError); ok {
+		reason = de.Reason
+	}
+	n.replyError(m.T, from, krpc.Error{Code: krpc.CodeProtocol, Msg: reason})
+}
+
+func (n *Node) replyError(t []byte, to netip.AddrPort, e krpc.Error) {
+	buf := getBuf()
+	*buf = krpc.AppendError((*buf)[:0], t, e)
+	n.write(*buf, to)
+	putBuf(buf)
+}
+
+// meet updates the table for a node that queried us: one that says it is
+// read-only leaves it; one we know is seen alive; one we do not know is
+// pinged, when its bucket has room, so that it enters as a node known to
+// answer.
+func (n *Node) meet(m *krpc.Msg, from netip.AddrPort) {
+	switch {
+	case m.RO:
+		n.table.remove(from)
+	case n.table.knows(from):
+		n.table.responded(m.A.ID, from, 0)
+	case n.table.hasRoomFor(m.A.ID):
+		n.verify(from)
+	}
+}
+
+// compactNodes appends the good IPv4 nodes closest to target (BEP 5).
+func (n *Node) compactNodes(b []byte, target ID) []byte {
+	for _, c := range n.table.closest(target, bucketSize) {
+		if c.Addr.Addr().Is4() {
+			b = krpc.AppendNodeInfo(b, krpc.NodeInfo{ID: c.ID, Addr: c.Addr})
+		}
+	}
+	return b
+}

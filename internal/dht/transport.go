@@ -1,0 +1,351 @@
+package dht
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/scout-dht/scout/internal/krpc"
+)
+
+// The transport: one goroutine reads the socket; queries are answered on
+// it, replies complete their transaction. Our own queries take one of
+// maxOwnQueries slots and queue for one when all are taken, their timeouts
+// starting only when they are sent; the pings that check nodes which
+// queried us (work a stranger triggers) have a small budget of their own
+// and are shed when it is spent, so they never take our own queries' slots.
+
+const (
+	maxOwnQueries = 48
+	maxVerifying  = 8
+)
+
+// Errors of a query that got no reply.
+var (
+	// ErrTimeout: no reply before the query's hard timeout.
+	ErrTimeout = errors.New("dht: query timed out")
+	// ErrClosed: the node closed with the query in flight.
+	ErrClosed = errors.New("dht: node closed")
+)
+
+// response is how a query ended: a reply, a KRPC error (err is a
+// krpc.Error), or no answer.
+type response struct {
+	r   *krpc.Return
+	err error
+	rtt time.Duration
+}
+
+// txn is one query of ours: queued for a slot, then in flight until its
+// reply or its hard timeout.
+type txn struct {
+	tid    uint32
+	to     netip.AddrPort
+	method krpc.Method
+	args   *krpc.Args // not copied: the caller leaves it alone until done
+	ctx    context.Context
+	own    bool // takes a slot (false: a verify ping)
+	// sent, when set, is told when the query goes out with its soft
+	// timeout; done is told once how it ended. Both run on the goroutine
+	// that causes them (the socket loop, a timer, Close, release): they
+	// must not block.
+	sent func(soft time.Duration)
+	done func(response)
+
+	// Guarded by Node.mu.
+	queued     bool // waiting for a slot
+	registered bool // in flight, in Node.txns
+	holding    bool // holds a slot
+	finished   bool
+	start      time.Time
+	timer      *time.Timer
+}
+
+// send queues or sends t.
+func (n *Node) send(t *txn) {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		t.done(response{err: ErrClosed})
+		return
+	}
+	if t.own && n.inFlight >= maxOwnQueries {
+		t.queued = true
+		n.queue = append(n.queue, t)
+		n.mu.Unlock()
+		return
+	}
+	n.launchLocked(t)
+	n.mu.Unlock()
+}
+
+// launchLocked registers t and writes its datagram.
+func (n *Node) launchLocked(t *txn) {
+	if t.own {
+		t.holding = true
+		n.inFlight++
+	}
+	for {
+		t.tid = rand.Uint32()
+		if _, taken := n.txns[t.tid]; !taken {
+			break
+		}
+	}
+	n.txns[t.tid] = t
+	t.registered = true
+	soft := n.table.softTimeout(t.to)
+	t.start = time.Now()
+	t.timer = time.AfterFunc(hardTimeout(soft), func() { n.expire(t) })
+	var tid [4]byte
+	binary.BigEndian.PutUint32(tid[:], t.tid)
+	buf := getBuf()
+	*buf = krpc.AppendQuery((*buf)[:0], tid[:], t.method, t.args, n.readOnly)
+	n.write(*buf, t.to)
+	putBuf(buf)
+	n.stats.sent(t.method)
+	if t.sent != nil {
+		t.sent(soft)
+	}
+}
+
+// finishLocked ends t (once) and gives its slot to the next query queued.
+// It returns t's done callback to run once the lock is released.
+func (n *Node) finishLocked(t *txn, res response) func() {
+	if t.finished {
+		return nil
+	}
+	t.finished = true
+	if t.timer != nil {
+		t.timer.Stop()
+	}
+	if t.queued {
+		t.queued = false
+		for i, q := range n.queue {
+			if q == t {
+				n.queue = append(n.queue[:i], n.queue[i+1:]...)
+				break
+			}
+		}
+	}
+	if t.registered {
+		t.registered = false
+		delete(n.txns, t.tid)
+	}
+	n.releaseLocked(t)
+	return func() { t.done(res) }
+}
+
+// releaseLocked gives back t's slot, if it holds one, and starts the
+// queries waiting for slots.
+func (n *Node) releaseLocked(t *txn) {
+	if !t.holding {
+		return
+	}
+	t.holding = false
+	n.inFlight--
+	for n.inFlight < maxOwnQueries && len(n.queue) > 0 && !n.closed {
+		next := n.queue[0]
+		n.queue = n.queue[1:]
+		next.queued = false
+		if next.ctx != nil && next.ctx.Err() != nil {
+			next.finished = true
+			err := next.ctx.Err()
+			n.later = append(n.later, func() { next.done(response{err: err}) })
+			continue
+		}
+		n.launchLocked(next)
+	}
+}
+
+// release is for a query whose asker has stopped waiting (its lookup
+// ended, its context is done): a queued query ends now; a query in flight
+// gives back its slot but stays registered until its reply or its hard
+// timeout, so that the routing table still learns from either.
+func (n *Node) release(t *txn, err error) {
+	n.mu.Lock()
+	var done func()
+	if t.queued {
+		done = n.finishLocked(t, response{err: err})
+	} else {
+		n.releaseLocked(t)
+	}
+	later := n.takeLaterLocked()
+	n.mu.Unlock()
+	runAll(done, later)
+}
+
+// expire ends t at its hard timeout: the node at t.to failed to answer.
+func (n *Node) expire(t *txn) {
+	defer n.recoverPanic("a query's timeout")
+	n.mu.Lock()
+	if t.finished {
+		n.mu.Unlock()
+		return
+	}
+	done := n.finishLocked(t, response{err: ErrTimeout})
+	later := n.takeLaterLocked()
+	n.mu.Unlock()
+	if t.own {
+		n.table.failed(t.to)
+	}
+	n.stats.timeouts.Add(1)
+	runAll(done, later)
+}
+
+// expects reports whether a query of ours to from is in flight under
+// transaction id t.
+func (n *Node) expects(t []byte, from netip.AddrPort) bool {
+	if len(t) != 4 {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	tx := n.txns[binary.BigEndian.Uint32(t)]
+	return tx != nil && tx.to == from
+}
+
+// complete ends the transaction that m (a reply or an error, already
+// decoded from a private copy of the datagram) answers. It reports whether
+// one did: a reply must come from the address the query went to.
+func (n *Node) complete(m *krpc.Msg, from netip.AddrPort) bool {
+	if len(m.T) != 4 {
+		return false
+	}
+	tid := binary.BigEndian.Uint32(m.T)
+	n.mu.Lock()
+	t := n.txns[tid]
+	if t == nil || t.to != from {
+		n.mu.Unlock()
+		return false
+	}
+	res := response{rtt: time.Since(t.start)}
+	if m.Y == krpc.KindReply {
+		res.r = &m.R
+	} else {
+		res.err = m.E
+	}
+	done := n.finishLocked(t, res)
+	later := n.takeLaterLocked()
+	n.mu.Unlock()
+	if m.Y == krpc.KindReply && !m.RO {
+		n.table.responded(m.R.ID, from, res.rtt)
+	}
+	runAll(done, later)
+	return true
+}
+
+// closeTransactions ends every query with ErrClosed.
+func (n *Node) closeTransactions() {
+	n.mu.Lock()
+	var dones []func()
+	for _, t := range n.txns {
+		dones = append(dones, n.finishLocked(t, response{err: ErrClosed}))
+	}
+	for len(n.queue) > 0 {
+		dones = append(dones, n.finishLocked(n.queue[0], response{err: ErrClosed}))
+	}
+	dones = append(dones, n.takeLaterLocked()...)
+	n.mu.Unlock()
+	runAll(nil, dones)
+}
+
+func (n *Node) takeLaterLocked() []func() {
+	later := n.later
+	n.later = nil
+	return later
+}
+
+func runAll(first func(), rest []func()) {
+	if first != nil {
+		first()
+	}
+	for _, f := range rest {
+		if f != nil {
+			f()
+		}
+	}
+}
+
+// outQuery is one query of a batch.
+type outQuery struct {
+	to     netip.AddrPort
+	method krpc.Method
+	args   *krpc.Args
+}
+
+// queryAll sends qs in parallel and waits until each has ended, or ctx
+// has; a query still out then ends with ctx's error.
+func (n *Node) queryAll(ctx context.Context, qs []outQuery) []response {
+	type indexed struct {
+		i int
+		r response
+	}
+	out := make([]response, len(qs))
+	ch := make(chan indexed, len(qs))
+	txns := make([]*txn, len(qs))
+	for i, q := range qs {
+		txns[i] = &txn{to: NormAddr(q.to), method: q.method, args: q.args, ctx: ctx, own: true,
+			done: func(r response) { ch <- indexed{i, r} }}
+		n.send(txns[i])
+	}
+	for left := len(qs); left > 0; left-- {
+		select {
+		case r := <-ch:
+			out[r.i] = r.r
+			txns[r.i] = nil
+		case <-ctx.Done():
+			for i, t := range txns {
+				if t != nil {
+					n.release(t, ctx.Err())
+					out[i] = response{err: ctx.Err()}
+				}
+			}
+			return out
+		}
+	}
+	return out
+}
+
+// query sends one query and waits for its end, or for ctx.
+func (n *Node) query(ctx context.Context, to netip.AddrPort, method krpc.Method, args *krpc.Args) response {
+	return n.queryAll(ctx, []outQuery{{to, method, args}})[0]
+}
+
+// verify pings a node that queried us, so that it enters the table as a
+// node known to answer: at most maxVerifying at once, one per address;
+// beyond that the work is shed.
+func (n *Node) verify(addr netip.AddrPort) {
+	n.mu.Lock()
+	if _, busy := n.verifying[addr]; busy || len(n.verifying) >= maxVerifying || n.closed {
+		n.mu.Unlock()
+		n.stats.verifyShed.Add(1)
+		return
+	}
+	n.verifying[addr] = struct{}{}
+	n.mu.Unlock()
+	args := &krpc.Args{ID: n.id}
+	n.send(&txn{to: addr, method: krpc.MethodPing, args: args, done: func(response) {
+		n.mu.Lock()
+		delete(n.verifying, addr)
+		n.mu.Unlock()
+	}})
+}
+
+// Buffers for encoding datagrams.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, krpc.MaxDatagram); return &b }}
+
+func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
+func putBuf(b *[]byte) { bufPool.Put(b) }
+
+func (n *Node) write(b []byte, to netip.AddrPort) {
+	if _, err := n.conn.WriteToUDPAddrPort(b, to); err != nil {
+		n.stats.sendErrors.Add(1)
+		n.debug("sending to %v: %v", to, err)
+		return
+	}
+	n.stats.bytesOut.Add(uint64(len(b)))
+}

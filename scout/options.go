@@ -1,0 +1,51 @@
+package scout
+
+import (
+	"log/slog"
+	"time"
+)
+
+// DefaultBootstrap lists the public mainline DHT routers a session joins
+// through when Options.Bootstrap is nil.
+var DefaultBootstrap = []string{
+	"router.utorrent.com:6881",
+	"router.bittorrent.com:6881",
+	"dht.transmissionbt.com:6881",
+	"dht.libtorrent.org:25401",
+}
+
+// DefaultTimeout bounds an operation when Options.Timeout is zero: the one
+// home of this default for the Go API, the C ABI, the command and the
+// bindings.
+const DefaultTimeout = 30 * time.Second
+
+// Options configure a Session. The zero value means "default" for every field.
+type Options struct {
+	// ListenAddr is the UDP address to bind, "host:port". Empty: all IPv4
+	// interfaces on a random port in 49152–65535, retried when busy.
+	// A port of 0 lets the system choose.
+	ListenAddr string
+	// Bootstrap lists "host:port" nodes to join through. Nil means
+	// DefaultBootstrap; an empty non-nil slice means none (state file only).
+	Bootstrap []string
+	// StateFile keeps the node id and good nodes between runs. Empty: none.
+	StateFile string
+	// Timeout bounds each operation that has no earlier context deadline.
+	// Zero: DefaultTimeout.
+	Timeout time.Duration
+	// ReadOnly announces the node as read-only (BEP 43): it asks but never
+	// answers, so the swarm does not route through a short-lived node.
+	ReadOnly bool
+	// Logger receives diagnostics. Nil: nothing is logged.
+	Logger *slog.Logger
+	// Store bounds what the node keeps for others.
+	Store StoreLimits
+}
+
+// StoreLimits bound what a node keeps for others. The zero value means the
+// defaults.
+type StoreLimits struct {
+	MaxItems int           // zero: 10000
+	MaxBytes int           // zero: 16 MiB, counting each item's whole footprint
+	TTL      time.Duration // zero: 2 hours (BEP 44's suggestion)
+}
