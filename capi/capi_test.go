@@ -13,6 +13,12 @@ import (
 // check the Go-side pieces they cannot reach: the error mapping, panic
 // recovery and the registry's promises.
 
+func TestDefaultTimeout(t *testing.T) {
+	if headerDefaultTimeout != scout.DefaultTimeout {
+		t.Fatalf("SCOUT_DEFAULT_TIMEOUT_MS is %v, scout.DefaultTimeout %v", headerDefaultTimeout, scout.DefaultTimeout)
+	}
+}
+
 func TestStatusOf(t *testing.T) {
 	for _, c := range []struct {
 		err  error

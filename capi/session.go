@@ -66,6 +66,11 @@ const optionsV1Size = C.sizeof_scout_session_options
 // unknown tail cannot run off into unrelated memory.
 const maxOptionsSize = 4096
 
+// headerDefaultTimeout is SCOUT_DEFAULT_TIMEOUT_MS, the header's word for
+// scout.DefaultTimeout; TestDefaultTimeout holds the two equal. A timeout_ms
+// of 0 passes through as 0: the core applies its own default.
+const headerDefaultTimeout = C.SCOUT_DEFAULT_TIMEOUT_MS * time.Millisecond
+
 // options converts a caller's options to the core's, copying every string.
 func options(p *C.scout_session_options) (opts scout.Options, logFn C.scout_log_fn, logUser C.uintptr_t, level slog.Level, ok bool) {
 	if p == nil {

@@ -563,6 +563,10 @@ typedef struct scout_session scout_session;
 */
 typedef void (*scout_log_fn)(void *user, int level, const char *message);
 
+/** An operation's deadline when scout_session_options.timeout_ms is 0: 30 s
+    (the Go API's scout.DefaultTimeout). */
+#define SCOUT_DEFAULT_TIMEOUT_MS 30000
+
 /**
 ** How to run a session. Initialize with scout_session_options_init, then
 ** set the fields you need: zero or NULL means "default" everywhere. Fields
@@ -582,7 +586,7 @@ typedef struct scout_session_options {
   /** File keeping the node id and good nodes between runs. NULL or "":
       none. */
   const char *state_file;
-  /** Deadline of each operation, in milliseconds. 0: 30000. */
+  /** Deadline of each operation, in milliseconds. 0: SCOUT_DEFAULT_TIMEOUT_MS. */
   uint32_t timeout_ms;
   /** Nonzero: announce the node as read-only (BEP 43): it asks but never
       answers, so a short-lived node is not routed through. */

@@ -72,6 +72,7 @@ MESSAGE_HEADER_SIZE = 23
 MAX_MESSAGE_SIZE = 973
 MAX_BLOB_SIZE = 996
 ADDR_STRLEN = 64
+DEFAULT_TIMEOUT_MS = 30000
 
 # Status codes (enum scout_status). Frozen; new ones are only appended.
 OK = 0

@@ -139,6 +139,9 @@ pub const SCOUT_LOG_ERROR: c_int = 8;
 pub type scout_log_fn =
     Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, message: *const c_char)>;
 
+/// An operation's deadline when `timeout_ms` is 0: 30 s.
+pub const SCOUT_DEFAULT_TIMEOUT_MS: u32 = 30000;
+
 /// `scout_session_options`. Initialize with [`scout_session_options_init`];
 /// zero or NULL means "default" in every field.
 #[repr(C)]
@@ -153,7 +156,7 @@ pub struct scout_session_options {
     pub bootstrap: *const c_char,
     /// File keeping the node id and good nodes between runs.
     pub state_file: *const c_char,
-    /// Deadline of each operation, in milliseconds. 0: 30000.
+    /// Deadline of each operation, in milliseconds. 0: [`SCOUT_DEFAULT_TIMEOUT_MS`].
     pub timeout_ms: u32,
     /// Nonzero: announce the node as read-only (BEP 43).
     pub read_only: c_int,

@@ -37,7 +37,7 @@ use crate::{check, check_abi, ffi, Error, Hash, Key, Result, HASH_SIZE};
 const WAIT_GRACE: Duration = Duration::from_secs(10);
 
 /// The library's default operation timeout (`timeout_ms` 0).
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_TIMEOUT: Duration = Duration::from_millis(ffi::SCOUT_DEFAULT_TIMEOUT_MS as u64);
 
 /// A caught panic's payload.
 type Panic = Box<dyn Any + Send + 'static>;
