@@ -139,7 +139,9 @@ extern "C" {
 
 /** The binary interface this header describes: libscout.so.1. */
 #define SCOUT_ABI_VERSION 1
-/** The library release this header comes with. */
+/** The library release this header comes with, and what scout_version()
+    returns. This is the version's one home: the build reads it from here,
+    and a test (tests/lint/check_version.cmake) checks the bindings' copies. */
 #define SCOUT_VERSION "0.1.0"
 
 #define SCOUT_KEY_SIZE 32            /* X25519 secret, public or shared key */

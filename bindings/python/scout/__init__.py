@@ -71,6 +71,8 @@ from .messages import (
 from .seal import MAX_PLAINTEXT, NONCE_SIZE, SEAL_OVERHEAD, open_sealed, seal
 from .session import Session, Swarm
 
+# SCOUT_VERSION of include/scout.h, as is the version in pyproject.toml
+# (tests/lint/check_version.cmake checks both).
 __version__ = "0.1.0"
 
 #: The path of the loaded libscout.

@@ -222,6 +222,8 @@ fn errors() {
         scout::version().as_bytes(),
         &ffi::SCOUT_VERSION[..ffi::SCOUT_VERSION.len() - 1]
     );
+    // One version: the library's is this crate's.
+    assert_eq!(scout::version(), env!("CARGO_PKG_VERSION"));
 }
 
 // ---------------------------------------------------------------------------
