@@ -17,9 +17,10 @@ import (
 //
 // It never stalls on a dead node: a query that passes its soft timeout
 // (from measured round trips) stops counting against alpha and no longer
-// stands among the k closest, so the lookup goes on without it; an answer
-// that arrives later is still used. Once other nodes have answered, a slow
-// query is given up at lateFactor times its soft timeout.
+// takes one of the k places, so the lookup goes on past it; an answer that
+// arrives later is still used. The lookup does not end while a slow node
+// closer than the k-th live one may still answer; once other nodes have
+// answered, a slow query is given up at lateFactor times its soft timeout.
 //
 // The lookup runs on its caller's goroutine; its queries report to it
 // through an inbox, and one timer wakes it for the next soft or late
@@ -194,7 +195,14 @@ func (l *lookup) step() bool {
 			break
 		}
 		switch c.state {
-		case candSlow, candGaveUp, candFailed:
+		case candGaveUp, candFailed:
+			continue
+		case candSlow:
+			// Closer than the k-th live candidate: waited for, until its
+			// late timeout, but the lookup goes on past it meanwhile. It may
+			// be the node that holds what a get looks for, or the one a put
+			// must store on.
+			finished = false
 			continue
 		case candFresh:
 			if (l.inFlight < lookupAlpha || c.trusted) && l.queries < maxQueries {

@@ -44,9 +44,10 @@ type Node struct {
 
 	mu        sync.Mutex
 	txns      map[uint32]*txn
-	inFlight  int    // own queries holding a slot
-	queue     []*txn // own queries waiting for a slot, oldest first
-	later     []func()
+	inFlight  int      // own queries holding a slot
+	queue     []*txn   // own queries waiting for a slot, oldest first
+	outbox    []*txn   // launched, to be written once n.mu is released
+	later     []func() // done callbacks, to be run once n.mu is released
 	verifying map[netip.AddrPort]struct{}
 	seeds     []Contact
 	closed    bool

@@ -3,9 +3,7 @@ package dht
 import (
 	"context"
 	"crypto/sha1"
-	"net"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,34 +11,8 @@ import (
 	"github.com/scout-dht/scout/internal/krpc"
 )
 
-// testNodes starts n nodes on 127.0.0.1, each joined through the first,
-// closed when the test ends.
-func testNodes(t testing.TB, count int) []*Node {
-	t.Helper()
-	nodes := make([]*Node, count)
-	for i := range nodes {
-		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		require.NoError(t, err)
-		var id ID
-		copy(id[:], randomBytes(20))
-		nodes[i] = New(Config{Conn: conn, ID: id})
-		t.Cleanup(nodes[i].Close)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	seed := []Contact{{Addr: nodes[0].Addr()}}
-	for _, n := range nodes[1:] {
-		n.SetSeeds(seed)
-		require.True(t, n.Bootstrap(ctx))
-	}
-	for _, n := range nodes {
-		n.Bootstrap(ctx)
-	}
-	return nodes
-}
-
 func TestPutGetImmutable(t *testing.T) {
-	nodes := testNodes(t, 32)
+	nodes := joinedNodes(t, 32)
 	ctx := context.Background()
 	for i := range 20 {
 		w, r := nodes[i%len(nodes)], nodes[(i*7+3)%len(nodes)]

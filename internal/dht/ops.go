@@ -35,17 +35,29 @@ func (n *Node) FindNode(ctx context.Context, target ID) (int, error) {
 	return len(res), err
 }
 
-// Bootstrap looks up our own id, which fills the table with our
-// neighbourhood, then a random id, for the far buckets. It reports whether
-// any node answered.
+// Bootstrap joins the DHT, or refreshes what the node knows of it: a
+// lookup of our own id, which fills the table with our neighbourhood, then
+// in parallel a lookup of a random id in each bucket that holds fewer than
+// k good nodes (Kademlia's bucket refresh), so that lookups from here find
+// a way into every part of the id space. It reports whether any node
+// answered.
 func (n *Node) Bootstrap(ctx context.Context) bool {
 	answered, _ := n.FindNode(ctx, n.id)
 	if answered == 0 && n.table.len() == 0 {
 		return false // nobody answered
 	}
-	var r ID
-	rand.Read(r[:])
-	_, _ = n.FindNode(ctx, r)
+	var wg sync.WaitGroup
+	for _, i := range n.table.sparseBuckets() {
+		var r [20]byte
+		rand.Read(r[:])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer n.recoverPanic("a bucket refresh")
+			_, _ = n.FindNode(ctx, randomIDInBucket(n.id, i, r))
+		}()
+	}
+	wg.Wait()
 	return true
 }
 

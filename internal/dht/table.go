@@ -290,3 +290,49 @@ func (t *table) contacts() []Contact {
 	}
 	return out
 }
+
+// sparseBuckets returns the buckets worth refreshing: those with fewer
+// than bucketSize good nodes, from the farthest down to three short of the
+// bucket of our closest known neighbour. Nearer buckets cover id space
+// where fewer than k nodes are expected to live (2^3 = k), and the lookup
+// of our own id has just asked the nodes there.
+func (t *table) sparseBuckets() []int {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	deepest := -1
+	for i := len(t.buckets) - 1; i >= 0; i-- {
+		if len(t.buckets[i]) > 0 {
+			deepest = i
+			break
+		}
+	}
+	var out []int
+	for i := 0; i < deepest-3; i++ {
+		good := 0
+		for _, p := range t.buckets[i] {
+			if p.good(now) {
+				good++
+			}
+		}
+		if good < bucketSize {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// randomIDInBucket returns a random id that shares exactly i leading bits
+// with self: one that falls in bucket i.
+func randomIDInBucket(self ID, i int, random [20]byte) ID {
+	id := random
+	for b := 0; b < i; b++ {
+		mask := byte(0x80 >> (b % 8))
+		id[b/8] = id[b/8]&^mask | self[b/8]&mask
+	}
+	if i < 160 {
+		mask := byte(0x80 >> (i % 8))
+		id[i/8] = id[i/8]&^mask | ^self[i/8]&mask
+	}
+	return id
+}

@@ -114,3 +114,12 @@ func TestSuspectNodesAreNotHandedOut(t *testing.T) {
 	assert.Len(t, tbl.closest(ID{8}, 8), 1, "an answer restores it")
 	assert.False(t, tbl.isDead(a))
 }
+
+func TestRandomIDInBucket(t *testing.T) {
+	self := ID{0xa5, 0x5a, 0xff}
+	for i := range 161 {
+		var r [20]byte
+		copy(r[:], randomBytes(20))
+		assert.Equal(t, i, commonPrefix(self, randomIDInBucket(self, i, r)), "bucket %d", i)
+	}
+}

@@ -55,6 +55,7 @@ type txn struct {
 	// must not block.
 	sent func(soft time.Duration)
 	done func(response)
+	soft time.Duration // from the table, when launched
 
 	// Guarded by Node.mu.
 	queued     bool // waiting for a slot
@@ -80,10 +81,26 @@ func (n *Node) send(t *txn) {
 		return
 	}
 	n.launchLocked(t)
-	n.mu.Unlock()
+	n.unlock()
 }
 
-// launchLocked registers t and writes its datagram.
+// unlock releases n.mu, then does what the critical section left to do
+// outside it: writes the datagrams of the queries launched, and runs the
+// done callbacks of the queries ended.
+func (n *Node) unlock() {
+	out, later := n.outbox, n.later
+	n.outbox, n.later = nil, nil
+	n.mu.Unlock()
+	for _, t := range out {
+		n.transmit(t)
+	}
+	for _, f := range later {
+		f()
+	}
+}
+
+// launchLocked registers t, starts its hard timeout and leaves its
+// datagram for unlock to write.
 func (n *Node) launchLocked(t *txn) {
 	if t.own {
 		t.holding = true
@@ -97,9 +114,14 @@ func (n *Node) launchLocked(t *txn) {
 	}
 	n.txns[t.tid] = t
 	t.registered = true
-	soft := n.table.softTimeout(t.to)
+	t.soft = n.table.softTimeout(t.to)
 	t.start = time.Now()
-	t.timer = time.AfterFunc(hardTimeout(soft), func() { n.expire(t) })
+	t.timer = time.AfterFunc(hardTimeout(t.soft), func() { n.expire(t) })
+	n.outbox = append(n.outbox, t)
+}
+
+// transmit writes t's datagram.
+func (n *Node) transmit(t *txn) {
 	var tid [4]byte
 	binary.BigEndian.PutUint32(tid[:], t.tid)
 	buf := getBuf()
@@ -108,15 +130,15 @@ func (n *Node) launchLocked(t *txn) {
 	putBuf(buf)
 	n.stats.sent(t.method)
 	if t.sent != nil {
-		t.sent(soft)
+		t.sent(t.soft)
 	}
 }
 
-// finishLocked ends t (once) and gives its slot to the next query queued.
-// It returns t's done callback to run once the lock is released.
-func (n *Node) finishLocked(t *txn, res response) func() {
+// finishLocked ends t, once: its done callback is left for unlock to run,
+// and its slot goes to the next query queued.
+func (n *Node) finishLocked(t *txn, res response) {
 	if t.finished {
-		return nil
+		return
 	}
 	t.finished = true
 	if t.timer != nil {
@@ -136,10 +158,10 @@ func (n *Node) finishLocked(t *txn, res response) func() {
 		delete(n.txns, t.tid)
 	}
 	n.releaseLocked(t)
-	return func() { t.done(res) }
+	n.later = append(n.later, func() { t.done(res) })
 }
 
-// releaseLocked gives back t's slot, if it holds one, and starts the
+// releaseLocked gives back t's slot, if it holds one, and launches the
 // queries waiting for slots.
 func (n *Node) releaseLocked(t *txn) {
 	if !t.holding {
@@ -167,15 +189,12 @@ func (n *Node) releaseLocked(t *txn) {
 // timeout, so that the routing table still learns from either.
 func (n *Node) release(t *txn, err error) {
 	n.mu.Lock()
-	var done func()
 	if t.queued {
-		done = n.finishLocked(t, response{err: err})
+		n.finishLocked(t, response{err: err})
 	} else {
 		n.releaseLocked(t)
 	}
-	later := n.takeLaterLocked()
-	n.mu.Unlock()
-	runAll(done, later)
+	n.unlock()
 }
 
 // expire ends t at its hard timeout: the node at t.to failed to answer.
@@ -186,14 +205,12 @@ func (n *Node) expire(t *txn) {
 		n.mu.Unlock()
 		return
 	}
-	done := n.finishLocked(t, response{err: ErrTimeout})
-	later := n.takeLaterLocked()
-	n.mu.Unlock()
+	n.finishLocked(t, response{err: ErrTimeout})
+	n.unlock()
 	if t.own {
 		n.table.failed(t.to)
 	}
 	n.stats.timeouts.Add(1)
-	runAll(done, later)
 }
 
 // expects reports whether a query of ours to from is in flight under
@@ -228,46 +245,26 @@ func (n *Node) complete(m *krpc.Msg, from netip.AddrPort) bool {
 	} else {
 		res.err = m.E
 	}
-	done := n.finishLocked(t, res)
-	later := n.takeLaterLocked()
-	n.mu.Unlock()
+	// The table first, so that the lookup the reply wakes sees it.
 	if m.Y == krpc.KindReply && !m.RO {
 		n.table.responded(m.R.ID, from, res.rtt)
 	}
-	runAll(done, later)
+	n.finishLocked(t, res)
+	n.unlock()
 	return true
 }
 
 // closeTransactions ends every query with ErrClosed.
 func (n *Node) closeTransactions() {
 	n.mu.Lock()
-	var dones []func()
 	for _, t := range n.txns {
-		dones = append(dones, n.finishLocked(t, response{err: ErrClosed}))
+		n.finishLocked(t, response{err: ErrClosed})
 	}
 	for len(n.queue) > 0 {
-		dones = append(dones, n.finishLocked(n.queue[0], response{err: ErrClosed}))
+		n.finishLocked(n.queue[0], response{err: ErrClosed})
 	}
-	dones = append(dones, n.takeLaterLocked()...)
-	n.mu.Unlock()
-	runAll(nil, dones)
-}
-
-func (n *Node) takeLaterLocked() []func() {
-	later := n.later
-	n.later = nil
-	return later
-}
-
-func runAll(first func(), rest []func()) {
-	if first != nil {
-		first()
-	}
-	for _, f := range rest {
-		if f != nil {
-			f()
-		}
-	}
+	n.outbox = nil
+	n.unlock()
 }
 
 // outQuery is one query of a batch.

@@ -30,8 +30,15 @@ type Swarm struct {
 	once  sync.Once
 }
 
-// Start starts the nodes, joins them into one DHT and returns once every
-// node knows its neighbourhood. On error, nothing is left running.
+// joinParallel is how many nodes join (or refresh) at once.
+const joinParallel = 64
+
+// Start starts the nodes and joins them into one DHT the way nodes join
+// the mainline DHT: each through the first node, with a lookup of its own
+// id and one of a random id, then once more, in parallel, so that the
+// nodes which joined early learn the ones which joined late. That costs
+// O(log N) queries per node, O(N log N) in all. Start returns once every
+// node has done so. On error, nothing is left running.
 func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	n := opts.Nodes
 	if n == 0 {
@@ -59,63 +66,52 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	}
 	sw.nodes[0] = first
 	boot := []string{sw.Bootstrap()}
-
-	// The others join through the first, a few at a time.
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-		sem  = make(chan struct{}, 16)
-	)
 	for i := 1; i < n; i++ {
 		s, err := scout.NewSession(scout.Options{ListenAddr: addr(i), Bootstrap: boot, Timeout: 10 * time.Second, Store: opts.Store})
 		if err != nil {
 			sw.Close()
 			return nil, err
 		}
+		sw.nodes[i] = s
+	}
+	// Join, then refresh.
+	if err := sw.each(ctx, func(s *scout.Session) error { return s.Start(ctx) }, 1); err != nil {
+		sw.Close()
+		return nil, err
+	}
+	if err := sw.each(ctx, func(s *scout.Session) error { return s.Refresh(ctx) }, 0); err != nil {
+		sw.Close()
+		return nil, err
+	}
+	return sw, nil
+}
+
+// each runs f on the nodes from index from on, joinParallel at a time.
+func (s *Swarm) each(ctx context.Context, f func(*scout.Session) error, from int) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		sem  = make(chan struct{}, joinParallel)
+	)
+	for _, node := range s.nodes[from:] {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := s.Start(ctx); err != nil {
+			if err := f(node); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
-				return
-			}
-			mu.Lock()
-			sw.nodes[i] = s
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		sw.Close()
-		return nil, errors.Join(errs...)
-	}
-	// Then every node meets every other (as a long-running node's table
-	// would fill over time): lookups start from the closest nodes there are.
-	all := sw.Addrs()
-	for _, s := range sw.nodes {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			for _, a := range all {
-				if a != s.Addr() {
-					_ = s.AddNode(ctx, a.String())
-				}
 			}
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		sw.Close()
-		return nil, err
+		return err
 	}
-	return sw, nil
+	return errors.Join(errs...)
 }
 
 // Bootstrap returns the first node's address, "127.0.0.1:PORT".
