@@ -53,6 +53,9 @@ type Node struct {
 	closed    bool
 
 	loopDone chan struct{}
+	// sink, when set (by the fuzzers), receives the datagrams the node
+	// would write.
+	sink func(b []byte, to netip.AddrPort)
 }
 
 // New starts a node on cfg.Conn: from now on it answers queries.

@@ -339,6 +339,10 @@ func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
 func putBuf(b *[]byte) { bufPool.Put(b) }
 
 func (n *Node) write(b []byte, to netip.AddrPort) {
+	if n.sink != nil {
+		n.sink(b, to)
+		return
+	}
 	if _, err := n.conn.WriteToUDPAddrPort(b, to); err != nil {
 		n.stats.sendErrors.Add(1)
 		n.debug("sending to %v: %v", to, err)
