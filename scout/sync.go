@@ -144,52 +144,6 @@ func (r *syncRun) merge(remote *Entries) {
 	}
 }
 
-// survives reads the write back from the nodes that took it. A writer that
-// read before our write landed, and found those nodes empty, could replace
-// it without cas (BEP 44 cannot say "expect nothing"). The write stands if
-// every copy now there is ours, or a newer one that carries every entry
-// this side changed; otherwise the caller merges and writes again. When
-// every node held a copy when we read it, each put carried a cas and no
-// such writer can have replaced ours: nothing to read back.
-func (r *syncRun) survives(ctx context.Context, target dht.ID, nodes []dht.Answer, held map[netip.AddrPort]int64, seq int64, sealed []byte) bool {
-	everyNodeHeld := true
-	for _, n := range nodes {
-		if _, ok := held[n.Node.Addr]; !ok {
-			everyNodeHeld = false
-		}
-	}
-	if everyNodeHeld {
-		return true
-	}
-	mine := BencodeBytes(sealed)
-	for _, n := range r.s.node.GetFrom(ctx, target, contactsOf(nodes)) {
-		it := n.Item
-		if it == nil || !it.Mutable || it.Seq < seq || it.Seq == seq && bytes.Equal(it.V, mine) {
-			continue // ours, older, or nothing verified: nothing to check
-		}
-		copySealed, err := ParseBencodedBytes(it.V)
-		if err != nil {
-			continue
-		}
-		remote, err := OpenEntries(r.shared, copySealed)
-		if err != nil {
-			continue // foreign or tampered: it carries nothing of anyone's
-		}
-		for id := range r.mine {
-			want, ok := r.work.Get(id)
-			if !ok {
-				continue // removed by Finalize
-			}
-			got, ok := remote.Get(id)
-			if !ok || got.Seq < want.Seq || got.Seq == want.Seq && !bytes.Equal(got.Value, want.Value) {
-				r.s.logf("the write of %x at seq %d was replaced by seq %d without entry %d: merging again", target, seq, it.Seq, id)
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // Synchronize reads the entry list stored under shared from the nodes
 // closest to its target, opens every verified copy, merges them into local
 // (newer seq wins), reports new and newer entries, lets Finalize change the
@@ -251,12 +205,15 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		sig := SignMutable(priv, seq, bv)
 		// Each node's cas is the seq it held when we read it: a refusal then
 		// means that node changed since, not that it lagged behind others.
+		// A node that held nothing gets cas 0: no writer signs seq 0 (the
+		// first write is seq 1), so a writer that found the node empty too
+		// and got in first makes it refuse (BEP 44 has no "expect nothing";
+		// a node that holds nothing ignores cas).
 		it := dht.Item{V: bv, Mutable: true, K: pub, Sig: sig, Seq: seq}
 		res := s.node.Put(ctx, nodes, it, func(a dht.Answer) (int64, bool) {
-			cas, ok := held[a.Node.Addr]
-			return cas, ok
+			return held[a.Node.Addr], true
 		})
-		if res.Conflicts == 0 && res.Stored > 0 && r.survives(ctx, target, nodes, held, seq, sealed) {
+		if res.Conflicts == 0 && res.Stored > 0 {
 			out := r.work.Clone()
 			out.ClearDirty()
 			return SyncResult{Entries: out, Seq: seq, Stored: res.Stored, Failed: len(r.failed), Retries: attempt}, nil
