@@ -2,7 +2,6 @@ package dht
 
 import (
 	"context"
-	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -22,9 +21,11 @@ import (
 // closer than the k-th live one may still answer; once other nodes have
 // answered, a slow query is given up at lateFactor times its soft timeout.
 //
-// The lookup runs on its caller's goroutine; its queries report to it
-// through an inbox, and one timer wakes it for the next soft or late
-// timeout.
+// A lookup is a state machine driven by its queries' events, on whatever
+// goroutine delivers them: a reply is taken in the socket loop that read
+// it, straight from its buffer, and the next queries go out from there. One
+// timer wakes it for the next soft or late timeout; its caller only waits
+// for the end.
 
 const (
 	lookupK     = bucketSize
@@ -50,11 +51,18 @@ const (
 	candFailed             // timed out or refused
 )
 
-type candidate struct {
+// lookupResult is a node that answered: its write token and the item it
+// returned, if any (not verified).
+type lookupResult struct {
 	Contact
+	token []byte
+	item  *Item
+}
+
+type candidate struct {
+	lookupResult
 	state    candState
 	trusted  bool // from our table: queried without waiting for alpha
-	reply    *krpc.Return
 	txn      *txn
 	deadline time.Time // the soft timeout while in flight, the late one while slow
 	soft     time.Duration
@@ -66,70 +74,65 @@ type lookupSpec struct {
 	method krpc.Method
 	args   krpc.Args // the query's arguments (the id is filled in)
 	// stop, when set, sees each answer as it comes; returning true ends the
-	// lookup at once.
-	stop func(c Contact, r *krpc.Return) bool
-}
-
-// lookupResult is a node that answered, closest first.
-type lookupResult struct {
-	Contact
-	reply *krpc.Return
-}
-
-type lookupEvent struct {
-	c    *candidate
-	sent bool // the query went out, with this soft timeout
-	soft time.Duration
-	res  response
+	// lookup at once. It runs with the lookup's lock held: it must not
+	// block.
+	stop func(*lookupResult) bool
 }
 
 type lookup struct {
-	n     *Node
-	spec  lookupSpec
-	args  *krpc.Args
-	cands []*candidate
-	seen  map[netip.AddrPort]struct{}
-	timer *time.Timer
+	n    *Node
+	spec lookupSpec
+	args *krpc.Args
 
-	inFlight int // queries that count against alpha
-	waiting  int // queries still waited for: in flight or slow
-	answered int
-	queries  int
-
-	// The inbox: written by the transport's callbacks, read by the lookup.
-	mu     sync.Mutex
-	events []lookupEvent
-	wake   chan struct{}
+	mu        sync.Mutex
+	cands     []*candidate // sorted; at most maxCandidates
+	inFlight  int          // queries that count against alpha
+	waiting   int          // queries still waited for: in flight or slow
+	answered  int
+	queries   int
+	timer     *time.Timer
+	ended     bool
+	toSend    []*txn // started under mu, sent once it is released
+	toRelease []*txn // let go of under mu, released once it is released
+	done      chan struct{}
 }
 
 // lookup runs spec from the routing table's closest nodes (and the seeds
 // while the table holds too few). It returns the nodes that answered,
 // closest first, at most k of them.
 func (n *Node) lookup(ctx context.Context, spec lookupSpec) ([]lookupResult, error) {
-	l := &lookup{
-		n:    n,
-		spec: spec,
-		seen: make(map[netip.AddrPort]struct{}),
-		wake: make(chan struct{}, 1),
-	}
+	l := &lookup{n: n, spec: spec, done: make(chan struct{})}
 	args := spec.args
 	args.ID = n.id
 	l.args = &args
+	l.mu.Lock()
 	l.seed()
-	defer l.finish()
-	for {
-		if !l.step() {
-			return l.results(), nil
-		}
-		if err := l.wait(ctx); err != nil {
-			return nil, err
-		}
-		for _, ev := range l.drain() {
-			if l.handle(ev) {
-				return l.results(), nil
-			}
-		}
-		l.expireSoft(time.Now())
+	l.advance()
+	l.unlock()
+	select {
+	case <-l.done:
+	case <-ctx.Done():
+		l.mu.Lock()
+		l.end()
+		l.unlock()
+		return nil, ctx.Err()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.results(), nil
+}
+
+// unlock releases mu, then sends the queries started meanwhile and
+// releases those let go of (either may call back into the lookup).
+func (l *lookup) unlock() {
+	out, rel := l.toSend, l.toRelease
+	l.toSend, l.toRelease = nil, nil
+	l.mu.Unlock()
+	for _, t := range out {
+		l.n.send(t)
+	}
+	for _, t := range rel {
+		l.n.release(t, context.Canceled)
 	}
 }
 
@@ -159,14 +162,15 @@ func (l *lookup) add(c Contact) bool {
 	if len(l.cands) >= maxCandidates || !c.Addr.IsValid() || c.Addr.Port() == 0 || c.HasID && c.ID == l.n.id {
 		return false
 	}
-	if _, seen := l.seen[c.Addr]; seen {
-		return false
+	for _, have := range l.cands {
+		if have.Addr == c.Addr {
+			return false
+		}
 	}
 	if c.HasID && l.n.table.isDead(c.Addr) {
 		return false
 	}
-	l.seen[c.Addr] = struct{}{}
-	l.cands = append(l.cands, &candidate{Contact: c})
+	l.cands = append(l.cands, &candidate{lookupResult: lookupResult{Contact: c}})
 	return true
 }
 
@@ -186,9 +190,13 @@ func (l *lookup) sort() {
 	})
 }
 
-// step starts what may start among the k closest live candidates and
-// reports whether the lookup must go on.
-func (l *lookup) step() bool {
+// advance starts what may start among the k closest live candidates, and
+// ends the lookup when nothing is left to wait for; otherwise it sets the
+// timer for the next soft or late timeout.
+func (l *lookup) advance() {
+	if l.ended {
+		return
+	}
 	live, finished := 0, true
 	for _, c := range l.cands {
 		if live == lookupK {
@@ -219,7 +227,11 @@ func (l *lookup) step() bool {
 		// and without them the lookup would end short.
 		finished = false
 	}
-	return !finished && l.waiting > 0
+	if finished || l.waiting == 0 {
+		l.end()
+		return
+	}
+	l.arm()
 }
 
 func (l *lookup) start(c *candidate) {
@@ -227,66 +239,54 @@ func (l *lookup) start(c *candidate) {
 	l.inFlight++
 	l.waiting++
 	l.queries++
-	c.txn = &txn{
-		to: c.Addr, method: l.spec.method, args: l.args, own: true,
-		sent: func(soft time.Duration) { l.post(lookupEvent{c: c, sent: true, soft: soft}) },
-		done: func(r response) { l.post(lookupEvent{c: c, res: r}) },
+	c.txn = &txn{to: c.Addr, method: l.spec.method, args: l.args, own: true,
+		sent: func(soft time.Duration) { l.sent(c, soft) },
+		done: func(r response) { l.reply(c, r) },
 	}
-	l.n.send(c.txn)
+	l.toSend = append(l.toSend, c.txn)
 }
 
-func (l *lookup) post(ev lookupEvent) {
+// sent starts c's soft timeout as its query goes out.
+func (l *lookup) sent(c *candidate, soft time.Duration) {
 	l.mu.Lock()
-	l.events = append(l.events, ev)
+	if !l.ended && c.state == candInFlight {
+		c.soft = soft
+		c.deadline = time.Now().Add(soft)
+		l.arm()
+	}
 	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
 }
 
-func (l *lookup) drain() []lookupEvent {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	evs := l.events
-	l.events = nil
-	return evs
-}
-
-// wait blocks until an event comes, the next deadline passes or ctx ends.
-func (l *lookup) wait(ctx context.Context) error {
+// arm sets the timer for the earliest soft or late timeout to come.
+func (l *lookup) arm() {
 	var next time.Time
 	for _, c := range l.cands {
 		if (c.state == candInFlight || c.state == candSlow) && !c.deadline.IsZero() && (next.IsZero() || c.deadline.Before(next)) {
 			next = c.deadline
 		}
 	}
-	var timeout <-chan time.Time
-	if !next.IsZero() {
-		d := time.Until(next)
-		if d <= 0 {
-			return nil
-		}
-		if l.timer == nil {
-			l.timer = time.NewTimer(d)
-		} else {
-			l.timer.Reset(d)
-		}
-		timeout = l.timer.C
+	if next.IsZero() {
+		return
 	}
-	select {
-	case <-l.wake:
-	case <-timeout:
-	case <-ctx.Done():
-		return ctx.Err()
+	d := max(time.Until(next), 0)
+	if l.timer == nil {
+		l.timer = time.AfterFunc(d, l.tick)
+	} else {
+		l.timer.Reset(d)
 	}
-	return nil
 }
 
-// expireSoft moves queries past their soft timeout aside, and gives up on
-// slow ones past their late timeout once other nodes have answered (with
-// no answer at all, slowness is the network's, not one node's).
-func (l *lookup) expireSoft(now time.Time) {
+// tick moves queries past their soft timeout aside, and gives up on slow
+// ones past their late timeout once other nodes have answered (with no
+// answer at all, slowness is the network's, not one node's).
+func (l *lookup) tick() {
+	defer l.n.recoverPanic("a lookup's timer")
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return
+	}
+	now := time.Now()
 	for _, c := range l.cands {
 		if c.deadline.IsZero() || now.Before(c.deadline) {
 			continue
@@ -305,17 +305,17 @@ func (l *lookup) expireSoft(now time.Time) {
 			c.deadline = time.Time{}
 		}
 	}
+	l.advance()
+	l.unlock()
 }
 
-// handle takes one event and reports whether the lookup is to end now.
-func (l *lookup) handle(ev lookupEvent) bool {
-	c := ev.c
-	if ev.sent {
-		if c.state == candInFlight {
-			c.soft = ev.soft
-			c.deadline = time.Now().Add(ev.soft)
-		}
-		return false
+// reply takes how c's query ended. A reply's values are borrowed from the
+// socket loop's buffer: what the lookup keeps, it copies.
+func (l *lookup) reply(c *candidate, res response) {
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return
 	}
 	c.txn = nil
 	switch c.state {
@@ -326,29 +326,49 @@ func (l *lookup) handle(ev lookupEvent) bool {
 		l.waiting--
 	}
 	c.deadline = time.Time{}
-	r := ev.res.r
-	if ev.res.err != nil || r == nil {
+	r := res.r
+	if res.err != nil || r == nil {
 		c.state = candFailed
-		return false
+		l.advance()
+		l.unlock()
+		return
 	}
 	c.state = candDone
-	c.reply = r
 	l.answered++
 	if !c.HasID {
 		c.ID, c.HasID = r.ID, true
+	}
+	c.token = append([]byte(nil), r.Token...)
+	if r.V != nil {
+		c.item = &Item{V: append([]byte(nil), r.V...)}
+		if r.HasK || r.HasSig || r.HasSeq {
+			c.item.Mutable, c.item.K, c.item.Sig, c.item.Seq = true, r.K, r.Sig, r.Seq
+			if !r.HasK || !r.HasSig || !r.HasSeq {
+				c.item = nil // a mutable item without its key, signature or seq
+			}
+		}
 	}
 	krpc.EachNode(r.Nodes, krpc.NodeInfo4Size, func(ni krpc.NodeInfo) {
 		l.add(Contact{ID: ni.ID, HasID: true, Addr: ni.Addr})
 	})
 	l.sort()
-	return l.spec.stop != nil && l.spec.stop(c.Contact, r)
+	if l.spec.stop != nil && l.spec.stop(&c.lookupResult) {
+		l.end()
+	} else {
+		l.advance()
+	}
+	l.unlock()
 }
 
-// finish lets go of the queries still out: their slots go back, and their
-// answers, if any come, still reach the routing table. A node that stayed
-// silent past its soft timeout while others answered is struck, or a dead
-// node would never be told from a live one.
-func (l *lookup) finish() {
+// end finishes the lookup, once: its queries still out give back their
+// slots (their answers, if any come, still reach the routing table), and a
+// node that stayed silent past its soft timeout while others answered is
+// struck, or a dead node would never be told from a live one.
+func (l *lookup) end() {
+	if l.ended {
+		return
+	}
+	l.ended = true
 	if l.timer != nil {
 		l.timer.Stop()
 	}
@@ -359,15 +379,22 @@ func (l *lookup) finish() {
 		if c.state == candSlow && l.answered > 0 {
 			l.n.table.suspect(c.Addr)
 		}
-		l.n.release(c.txn, context.Canceled)
+		t := c.txn
+		c.txn = nil
+		if i := slices.Index(l.toSend, t); i >= 0 {
+			l.toSend = slices.Delete(l.toSend, i, i+1) // never sent
+		} else {
+			l.toRelease = append(l.toRelease, t)
+		}
 	}
+	close(l.done)
 }
 
 func (l *lookup) results() []lookupResult {
 	var out []lookupResult
 	for _, c := range l.cands {
 		if c.state == candDone {
-			out = append(out, lookupResult{Contact: c.Contact, reply: c.reply})
+			out = append(out, c.lookupResult)
 			if len(out) == lookupK {
 				break
 			}

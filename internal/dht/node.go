@@ -171,13 +171,7 @@ func (n *Node) handle(b []byte, from netip.AddrPort, m *krpc.Msg) {
 	case krpc.KindQuery:
 		n.answer(m, from)
 	default:
-		if !n.expects(m.T, from) {
-			n.stats.unexpected.Add(1)
-			return
-		}
-		// The reply outlives this buffer: decode a private copy.
-		own := new(krpc.Msg)
-		if krpc.Decode(append([]byte(nil), b...), own) != nil || !n.complete(own, from) {
+		if !n.complete(m, from) {
 			n.stats.unexpected.Add(1)
 		}
 	}

@@ -1,9 +1,9 @@
 package dht
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"net/netip"
 	"sync"
@@ -76,15 +76,15 @@ func (n *Node) Get(ctx context.Context, target ID, seq int64, hasSeq bool, stop 
 		args:   krpc.Args{Target: target, HasTarget: true, Seq: seq, HasSeq: hasSeq, Want: krpc.WantN4},
 	}
 	if stop != nil {
-		spec.stop = func(c Contact, r *krpc.Return) bool { return stop(v.answer(c, r)) }
+		spec.stop = func(r *lookupResult) bool { return stop(v.answer(r)) }
 	}
 	res, err := n.lookup(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Answer, len(res))
-	for i, r := range res {
-		out[i] = v.answer(r.Contact, r.reply)
+	for i := range res {
+		out[i] = v.answer(&res[i])
 	}
 	return out, nil
 }
@@ -101,10 +101,25 @@ func (n *Node) GetFrom(ctx context.Context, target ID, nodes []Contact) []Answer
 	var out []Answer
 	for i, r := range n.queryAll(ctx, qs) {
 		if r.err == nil && r.r != nil {
-			out = append(out, v.answer(nodes[i], r.r))
+			out = append(out, v.answer(resultOf(nodes[i], r.r)))
 		}
 	}
 	return out
+}
+
+// resultOf copies what a get reply says about an item.
+func resultOf(c Contact, r *krpc.Return) *lookupResult {
+	res := &lookupResult{Contact: c, token: append([]byte(nil), r.Token...)}
+	if r.V != nil {
+		res.item = &Item{V: append([]byte(nil), r.V...)}
+		if r.HasK || r.HasSig || r.HasSeq {
+			res.item.Mutable, res.item.K, res.item.Sig, res.item.Seq = true, r.K, r.Sig, r.Seq
+			if !r.HasK || !r.HasSig || !r.HasSeq {
+				res.item = nil // a mutable item without its key, signature or seq
+			}
+		}
+	}
+	return res
 }
 
 // verifier turns get replies into answers, verifying each distinct copy
@@ -112,37 +127,36 @@ func (n *Node) GetFrom(ctx context.Context, target ID, nodes []Contact) []Answer
 type verifier struct {
 	target ID
 	mu     sync.Mutex
-	seen   map[string]*Item
+	seen   map[[64]byte][]*Item // by signature (immutable items: none)
+	ok     map[*Item]bool
 }
 
-func newVerifier(target ID) *verifier { return &verifier{target: target, seen: make(map[string]*Item)} }
+func newVerifier(target ID) *verifier { return &verifier{target: target} }
 
-func (v *verifier) answer(c Contact, r *krpc.Return) Answer {
-	a := Answer{Node: c, Token: r.Token}
-	if r.V == nil {
+func (v *verifier) answer(r *lookupResult) Answer {
+	a := Answer{Node: r.Contact, Token: r.token}
+	it := r.item
+	if it == nil {
 		return a
 	}
-	it := &Item{V: r.V}
-	if r.HasK || r.HasSig || r.HasSeq {
-		if !r.HasK || !r.HasSig || !r.HasSeq {
-			return a
-		}
-		it.Mutable, it.K, it.Sig, it.Seq = true, r.K, r.Sig, r.Seq
-	}
-	k := make([]byte, 0, len(r.V)+len(r.K)+len(r.Sig)+8)
-	k = binary.BigEndian.AppendUint64(append(append(append(k, r.K[:]...), r.Sig[:]...), r.V...), uint64(r.Seq))
-	key := string(k)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if got, ok := v.seen[key]; ok {
-		a.Item = got
-		return a
+	for _, got := range v.seen[it.Sig] {
+		if got.Seq == it.Seq && got.Mutable == it.Mutable && got.K == it.K && bytes.Equal(got.V, it.V) {
+			if v.ok[got] {
+				a.Item = got
+			}
+			return a
+		}
 	}
-	if it.Target() != v.target || it.Mutable && !it.Verify() || !krpc.Valid(it.V) {
-		it = nil
+	if v.seen == nil {
+		v.seen, v.ok = make(map[[64]byte][]*Item), make(map[*Item]bool)
 	}
-	v.seen[key] = it
-	a.Item = it
+	v.seen[it.Sig] = append(v.seen[it.Sig], it)
+	if it.Target() == v.target && (!it.Mutable || it.Verify()) && krpc.Valid(it.V) {
+		v.ok[it] = true
+		a.Item = it
+	}
 	return a
 }
 
@@ -157,13 +171,15 @@ type PutResult struct {
 // counts the answers. cas, when set, gives each node's cas: the seq that
 // node held when read (ok false: send none).
 func (n *Node) Put(ctx context.Context, to []Answer, it Item, cas func(Answer) (int64, bool)) PutResult {
-	var qs []outQuery
-	var nodes []Contact
-	for _, a := range to {
+	qs := make([]outQuery, 0, len(to))
+	nodes := make([]Contact, 0, len(to))
+	args := make([]krpc.Args, len(to))
+	for i, a := range to {
 		if a.Token == nil {
 			continue
 		}
-		args := &krpc.Args{ID: n.id, Token: a.Token, V: it.V, Salt: it.Salt}
+		args := &args[i]
+		*args = krpc.Args{ID: n.id, Token: a.Token, V: it.V, Salt: it.Salt}
 		if it.Mutable {
 			args.K, args.HasK, args.Sig, args.HasSig, args.Seq, args.HasSeq = it.K, true, it.Sig, true, it.Seq, true
 		}

@@ -99,7 +99,8 @@ func (n *Node) meet(m *krpc.Msg, from netip.AddrPort) {
 
 // compactNodes appends the good IPv4 nodes closest to target (BEP 5).
 func (n *Node) compactNodes(b []byte, target ID) []byte {
-	for _, c := range n.table.closest(target, bucketSize) {
+	var buf [bucketSize]Contact
+	for _, c := range n.table.appendClosest(buf[:0], target, bucketSize) {
 		if c.Addr.Addr().Is4() {
 			b = krpc.AppendNodeInfo(b, krpc.NodeInfo{ID: c.ID, Addr: c.Addr})
 		}

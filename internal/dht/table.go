@@ -198,19 +198,29 @@ func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
 	return t.global.softTimeout()
 }
 
-// closest returns up to n good nodes ordered by distance to target. It is
-// on the path of every answer: one pass over the buckets, keeping the n
-// closest in a small sorted slice.
+// closest returns up to n good nodes ordered by distance to target.
 func (t *table) closest(target ID, n int) []Contact {
+	return t.appendClosest(make([]Contact, 0, n), target, n)
+}
+
+// appendClosest appends to dst up to n good nodes ordered by distance to
+// target. It is on the path of every answer, so it looks at as few buckets
+// as it can: with i the bits target shares with our id, the nodes of bucket
+// i share more than i bits with target, those of the buckets beyond i
+// exactly i, and those of bucket j < i exactly j. Each of those groups is
+// farther than the one before, so once n nodes are found in a group, the
+// rest need not be seen.
+func (t *table) appendClosest(dst []Contact, target ID, n int) []Contact {
 	now := time.Now()
-	best := make([]Contact, 0, n+1)
+	base := len(dst)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for i := range t.buckets {
-		for _, p := range t.buckets[i] {
+	take := func(b []*peer) {
+		for _, p := range b {
 			if !p.good(now) {
 				continue
 			}
+			best := dst[base:]
 			if len(best) == n && xorCompare(target, p.ID, best[n-1].ID) >= 0 {
 				continue
 			}
@@ -218,13 +228,26 @@ func (t *table) closest(target ID, n int) []Contact {
 			for j > 0 && xorCompare(target, p.ID, best[j-1].ID) < 0 {
 				j--
 			}
-			best = slices.Insert(best, j, p.Contact)
-			if len(best) > n {
-				best = best[:n]
+			if len(best) < n {
+				dst = append(dst, Contact{})
+				best = dst[base:]
 			}
+			copy(best[j+1:], best[j:len(best)-1])
+			best[j] = p.Contact
 		}
 	}
-	return best
+	i := commonPrefix(t.self, target)
+	take(t.buckets[i])
+	if len(dst)-base == n {
+		return dst
+	}
+	for j := i + 1; j < len(t.buckets); j++ {
+		take(t.buckets[j])
+	}
+	for j := i - 1; j >= 0 && len(dst)-base < n; j-- {
+		take(t.buckets[j])
+	}
+	return dst
 }
 
 // len counts the nodes in the table.

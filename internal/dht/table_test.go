@@ -2,6 +2,7 @@ package dht
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -122,4 +123,34 @@ func TestRandomIDInBucket(t *testing.T) {
 		copy(r[:], randomBytes(20))
 		assert.Equal(t, i, commonPrefix(self, randomIDInBucket(self, i, r)), "bucket %d", i)
 	}
+}
+
+// TestClosestMatchesBruteForce: the bucket walk of closest finds exactly
+// the n nodes a sort of the whole table would.
+func TestClosestMatchesBruteForce(t *testing.T) {
+	var self ID
+	copy(self[:], randomBytes(20))
+	tbl := newTable(self)
+	for i := range 400 {
+		var id ID
+		copy(id[:], randomBytes(20))
+		if i%3 == 0 { // some near our id, to fill the deep buckets
+			copy(id[:2], self[:2])
+		}
+		tbl.responded(id, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(1000+i)), time.Millisecond)
+	}
+	all := tbl.closest(self, 1000)
+	for range 200 {
+		var target ID
+		copy(target[:], randomBytes(20))
+		if target[0]%2 == 0 {
+			copy(target[:3], self[:3])
+		}
+		want := slices.Clone(all)
+		slices.SortFunc(want, func(a, b Contact) int { return xorCompare(target, a.ID, b.ID) })
+		for _, n := range []int{1, 8, 16} {
+			assert.Equal(t, want[:n], tbl.closest(target, n))
+		}
+	}
+	assert.Equal(t, tbl.len(), len(all))
 }

@@ -33,7 +33,8 @@ var (
 )
 
 // response is how a query ended: a reply, a KRPC error (err is a
-// krpc.Error), or no answer.
+// krpc.Error), or no answer. A reply's values are the socket loop's: valid
+// during the done callback only.
 type response struct {
 	r   *krpc.Return
 	err error
@@ -213,21 +214,10 @@ func (n *Node) expire(t *txn) {
 	n.stats.timeouts.Add(1)
 }
 
-// expects reports whether a query of ours to from is in flight under
-// transaction id t.
-func (n *Node) expects(t []byte, from netip.AddrPort) bool {
-	if len(t) != 4 {
-		return false
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	tx := n.txns[binary.BigEndian.Uint32(t)]
-	return tx != nil && tx.to == from
-}
-
-// complete ends the transaction that m (a reply or an error, already
-// decoded from a private copy of the datagram) answers. It reports whether
-// one did: a reply must come from the address the query went to.
+// complete ends the transaction that m (a reply or an error, decoded in
+// the socket loop's buffer) answers, with a copy of what it says. It
+// reports whether one did: a reply must come from the address the query
+// went to.
 func (n *Node) complete(m *krpc.Msg, from netip.AddrPort) bool {
 	if len(m.T) != 4 {
 		return false
@@ -286,7 +276,12 @@ func (n *Node) queryAll(ctx context.Context, qs []outQuery) []response {
 	txns := make([]*txn, len(qs))
 	for i, q := range qs {
 		txns[i] = &txn{to: NormAddr(q.to), method: q.method, args: q.args, ctx: ctx, own: true,
-			done: func(r response) { ch <- indexed{i, r} }}
+			done: func(r response) {
+				if r.r != nil {
+					r.r = cloneReturn(r.r)
+				}
+				ch <- indexed{i, r}
+			}}
 		n.send(txns[i])
 	}
 	for left := len(qs); left > 0; left-- {
@@ -349,4 +344,20 @@ func (n *Node) write(b []byte, to netip.AddrPort) {
 		return
 	}
 	n.stats.bytesOut.Add(uint64(len(b)))
+}
+
+// cloneReturn copies a reply's values out of the socket loop's buffer.
+func cloneReturn(r *krpc.Return) *krpc.Return {
+	c := *r
+	buf := make([]byte, 0, len(r.Nodes)+len(r.Nodes6)+len(r.Token)+len(r.V))
+	keep := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		start := len(buf)
+		buf = append(buf, b...)
+		return buf[start:len(buf):len(buf)]
+	}
+	c.Nodes, c.Nodes6, c.Token, c.V = keep(r.Nodes), keep(r.Nodes6), keep(r.Token), keep(r.V)
+	return &c
 }

@@ -72,27 +72,35 @@ func main() {
 	defer lt.Close()
 	ltBoot := time.Since(start)
 
-	sf, sfails := runScout(ctx, sw.Sessions(), *rounds)
-	lf, lfails := runLibtorrent(lt, *nodes, *rounds)
+	// The two alternate round by round, so that whatever else the machine
+	// does in the meantime weighs on both alike.
+	sf, lf := figures{}, figures{}
+	sfails, lfails := 0, 0
+	for i := range *rounds {
+		sfails += scoutRound(ctx, sw.Sessions(), i, sf)
+		lfails += libtorrentRound(lt, *nodes, i, lf)
+	}
 
 	fmt.Printf("%d-node loopback swarms, %d operations of each kind, one at a time (%s)\n", *nodes, *rounds, time.Now().Format("2006-01-02"))
 	fmt.Printf("swarm start: Scout %.0f ms (in process), libtorrent %.0f ms (with the Python process)\n",
 		float64(scoutBoot)/1e6, float64(ltBoot)/1e6)
 	fmt.Printf("failures: Scout %d, libtorrent %d\n\n", sfails, lfails)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "operation\tScout median\tScout p99\tlibtorrent median\tlibtorrent p99\tmedian ratio\t")
+	fmt.Fprintln(w, "operation\tScout median\tScout p99\tlibtorrent median\tlibtorrent p99\tmedian ratio\tp99 ratio\t")
+	ratio := func(a, b time.Duration) string {
+		if b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", float64(a)/float64(b))
+	}
 	for _, op := range ops {
 		sm, lm := quantile(sf[op], 0.5), quantile(lf[op], 0.5)
-		ratio := "-"
-		if lm > 0 {
-			ratio = fmt.Sprintf("%.2f", float64(sm)/float64(lm))
-		}
-		fmt.Fprintf(w, "%s\t%.3f ms\t%.3f ms\t%.3f ms\t%.3f ms\t%s\t\n", op,
-			float64(sm)/1e6, float64(quantile(sf[op], 0.99))/1e6,
-			float64(lm)/1e6, float64(quantile(lf[op], 0.99))/1e6, ratio)
+		s99, l99 := quantile(sf[op], 0.99), quantile(lf[op], 0.99)
+		fmt.Fprintf(w, "%s\t%.3f ms\t%.3f ms\t%.3f ms\t%.3f ms\t%s\t%s\t\n", op,
+			float64(sm)/1e6, float64(s99)/1e6, float64(lm)/1e6, float64(l99)/1e6, ratio(sm, lm), ratio(s99, l99))
 	}
 	w.Flush()
-	fmt.Println("\nratio = Scout median / libtorrent median (below 1: Scout is faster)")
+	fmt.Println("\nratio = Scout / libtorrent (below 1: Scout is faster)")
 }
 
 func timed(f figures, op string, fn func() error) error {
@@ -104,50 +112,47 @@ func timed(f figures, op string, fn func() error) error {
 	return err
 }
 
-func runScout(ctx context.Context, ss []*scout.Session, rounds int) (figures, int) {
-	f, fails := figures{}, 0
+// scoutRound runs round i of every operation on the Scout swarm, from one
+// node to another chosen in turn, and returns how many failed.
+func scoutRound(ctx context.Context, ss []*scout.Session, i int, f figures) (fails int) {
 	n := len(ss)
-	for i := range rounds {
-		writer, reader := ss[i%n], ss[(i*7+3)%n]
-		var put scout.PutResult
-		if err := timed(f, "immutable put", func() (err error) {
-			put, err = writer.Put(ctx, scout.Hash{byte(i), byte(i >> 8)}, fmt.Appendf(nil, "side by side %d", i))
-			return err
-		}); err != nil {
-			fails++
-			continue
-		}
-		if timed(f, "immutable get", func() error { _, err := reader.Get(ctx, put.Hash); return err }) != nil {
-			fails++
-		}
-		var shared scout.SharedSecret
-		shared[0], shared[1], shared[2] = byte(i), byte(i>>8), 0x5c
-		l := scout.NewEntries()
-		l.Assign(1, []byte("10.0.0.1:4000"))
-		if timed(f, "mutable put", func() error {
-			_, err := writer.Synchronize(ctx, shared, l, scout.SyncHandler{})
-			return err
-		}) != nil {
-			fails++
-			continue
-		}
-		if timed(f, "mutable get", func() error {
-			r, err := reader.Read(ctx, shared)
-			if err == nil && r.Entries.Len() != 1 {
-				err = fmt.Errorf("read %d entries", r.Entries.Len())
-			}
-			return err
-		}) != nil {
-			fails++
-		}
-		if timed(f, "synchronize", func() error {
-			_, err := reader.Synchronize(ctx, shared, nil, scout.SyncHandler{})
-			return err
-		}) != nil {
-			fails++
-		}
+	writer, reader := ss[i%n], ss[(i*7+3)%n]
+	var put scout.PutResult
+	if err := timed(f, "immutable put", func() (err error) {
+		put, err = writer.Put(ctx, scout.Hash{byte(i), byte(i >> 8)}, fmt.Appendf(nil, "side by side %d", i))
+		return err
+	}); err != nil {
+		return 1
 	}
-	return f, fails
+	if timed(f, "immutable get", func() error { _, err := reader.Get(ctx, put.Hash); return err }) != nil {
+		fails++
+	}
+	var shared scout.SharedSecret
+	shared[0], shared[1], shared[2] = byte(i), byte(i>>8), 0x5c
+	l := scout.NewEntries()
+	l.Assign(1, []byte("10.0.0.1:4000"))
+	if timed(f, "mutable put", func() error {
+		_, err := writer.Synchronize(ctx, shared, l, scout.SyncHandler{})
+		return err
+	}) != nil {
+		return fails + 1
+	}
+	if timed(f, "mutable get", func() error {
+		r, err := reader.Read(ctx, shared)
+		if err == nil && r.Entries.Len() != 1 {
+			err = fmt.Errorf("read %d entries", r.Entries.Len())
+		}
+		return err
+	}) != nil {
+		fails++
+	}
+	if timed(f, "synchronize", func() error {
+		_, err := reader.Synchronize(ctx, shared, nil, scout.SyncHandler{})
+		return err
+	}) != nil {
+		fails++
+	}
+	return fails
 }
 
 func ms(r map[string]any) time.Duration {
@@ -155,8 +160,9 @@ func ms(r map[string]any) time.Duration {
 	return time.Duration(v * 1e6)
 }
 
-func runLibtorrent(lt *ltdriver.Swarm, n, rounds int) (figures, int) {
-	f, fails := figures{}, 0
+// libtorrentRound runs round i of every operation on the libtorrent swarm
+// and returns how many failed.
+func libtorrentRound(lt *ltdriver.Swarm, n, i int, f figures) (fails int) {
 	call := func(op string, req map[string]any) (map[string]any, bool) {
 		r, err := lt.Call(req)
 		if err != nil {
@@ -169,31 +175,29 @@ func runLibtorrent(lt *ltdriver.Swarm, n, rounds int) (figures, int) {
 		}
 		return r, true
 	}
-	for i := range rounds {
-		writer, reader := i%n, (i*7+3)%n
-		blob, _ := scout.EncodeMessage(scout.Hash{byte(i), byte(i >> 8)}, fmt.Appendf(nil, "side by side %d", i))
-		put, ok := call("immutable put", map[string]any{"op": "put_immutable", "node": writer, "value_hex": hex.EncodeToString(blob)})
-		if !ok {
-			continue
-		}
-		if r, ok := call("immutable get", map[string]any{"op": "get_immutable", "node": reader, "target": put["target"]}); ok && r["found"] != true {
-			fails++
-		}
-		var shared scout.SharedSecret
-		shared[0], shared[1], shared[2] = byte(i), byte(i>>8), 0x1c
-		entries := []map[string]any{{"id": 1, "seq": 1, "value_hex": hex.EncodeToString([]byte("10.0.0.1:4000"))}}
-		if _, ok := call("mutable put", map[string]any{"op": "put_scout_entries", "node": writer, "shared_hex": hex.EncodeToString(shared[:]), "entries": entries}); !ok {
-			continue
-		}
-		if r, ok := call("mutable get", map[string]any{"op": "get_scout_entries", "node": reader, "shared_hex": hex.EncodeToString(shared[:])}); ok && r["found"] != true {
-			fails++
-		}
-		// A synchronize: read the list, then write it back.
-		r1, ok1 := call("", map[string]any{"op": "get_scout_entries", "node": reader, "shared_hex": hex.EncodeToString(shared[:])})
-		r2, ok2 := call("", map[string]any{"op": "put_scout_entries", "node": reader, "shared_hex": hex.EncodeToString(shared[:]), "entries": entries})
-		if ok1 && ok2 {
-			f.add("synchronize", ms(r1)+ms(r2))
-		}
+	writer, reader := i%n, (i*7+3)%n
+	blob, _ := scout.EncodeMessage(scout.Hash{byte(i), byte(i >> 8)}, fmt.Appendf(nil, "side by side %d", i))
+	put, ok := call("immutable put", map[string]any{"op": "put_immutable", "node": writer, "value_hex": hex.EncodeToString(blob)})
+	if !ok {
+		return fails
 	}
-	return f, fails
+	if r, ok := call("immutable get", map[string]any{"op": "get_immutable", "node": reader, "target": put["target"]}); ok && r["found"] != true {
+		fails++
+	}
+	var shared scout.SharedSecret
+	shared[0], shared[1], shared[2] = byte(i), byte(i>>8), 0x1c
+	entries := []map[string]any{{"id": 1, "seq": 1, "value_hex": hex.EncodeToString([]byte("10.0.0.1:4000"))}}
+	if _, ok := call("mutable put", map[string]any{"op": "put_scout_entries", "node": writer, "shared_hex": hex.EncodeToString(shared[:]), "entries": entries}); !ok {
+		return fails
+	}
+	if r, ok := call("mutable get", map[string]any{"op": "get_scout_entries", "node": reader, "shared_hex": hex.EncodeToString(shared[:])}); ok && r["found"] != true {
+		fails++
+	}
+	// A synchronize: read the list, then write it back.
+	r1, ok1 := call("", map[string]any{"op": "get_scout_entries", "node": reader, "shared_hex": hex.EncodeToString(shared[:])})
+	r2, ok2 := call("", map[string]any{"op": "put_scout_entries", "node": reader, "shared_hex": hex.EncodeToString(shared[:]), "entries": entries})
+	if ok1 && ok2 {
+		f.add("synchronize", ms(r1)+ms(r2))
+	}
+	return fails
 }
