@@ -397,7 +397,8 @@ func TestStopCancelsInFlight(t *testing.T) {
 		}()
 	}
 	started.Wait()
-	time.Sleep(50 * time.Millisecond) // let them reach the network
+	require.Eventually(t, func() bool { return s.Active() == 3*ops }, 10*time.Second, time.Millisecond,
+		"every operation under way")
 	require.NoError(t, s.Stop())
 	// Stop has waited for every operation: all results are in.
 	require.Len(t, results, 3*ops)

@@ -34,3 +34,6 @@ func (s *Session) StoredItems() int {
 	items, _ := s.node.Store().Stats()
 	return items
 }
+
+// Active reports how many operations the session has in flight.
+func (s *Session) Active() int { return int(s.active.Load()) }

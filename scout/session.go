@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scout-dht/scout/internal/dht"
@@ -36,6 +37,7 @@ type Session struct {
 	ctx    context.Context // cancelled by Stop
 	cancel context.CancelFunc
 	ops    sync.WaitGroup // operations and background work in flight
+	active atomic.Int64   // operations in flight
 }
 
 // NewSession checks opts and returns a session that is not yet started.
@@ -217,13 +219,14 @@ func (s *Session) begin(ctx context.Context) (context.Context, func(), error) {
 		return nil, nil, ErrWrongState
 	}
 	s.ops.Add(1)
+	s.active.Add(1)
 	s.mu.Unlock()
 	ctx, cancel := mergeCancel(ctx, s.ctx)
 	cancelT := func() {}
 	if _, ok := ctx.Deadline(); !ok {
 		ctx, cancelT = context.WithTimeout(ctx, s.timeout)
 	}
-	return ctx, func() { cancelT(); cancel(); s.ops.Done() }, nil
+	return ctx, func() { cancelT(); cancel(); s.active.Add(-1); s.ops.Done() }, nil
 }
 
 // mergeCancel returns a context that ends when either parent ends.
