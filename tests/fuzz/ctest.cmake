@@ -1,0 +1,36 @@
+# Fuzzing (label "fuzz"): every Go fuzz target of a parser of network
+# input, each run for a bounded time with the Go fuzzer (go test -fuzz),
+# starting from its seed corpus (the crash classes of internal/krpc/krpctest
+# and the targets' own seeds). A crasher fails the test and is written
+# under the package's testdata/fuzz/, where `go test` replays it from then
+# on. Included from the top CMakeLists.txt.
+#
+#   ctest -L fuzz
+#   cmake -DSCOUT_FUZZ_TIME=10m build && ctest --test-dir build -L fuzz   a long run
+#
+# The README gives the figures of a ten-minute run of each.
+
+set(SCOUT_FUZZ_TIME 20s CACHE STRING "How long ctest runs each fuzz target")
+
+# name  package  target
+set(SCOUT_FUZZ_TARGETS
+  krpc-decode    ./internal/krpc  FuzzDecode
+  dht-node       ./internal/dht   FuzzNode
+  dht-store-put  ./internal/dht   FuzzStorePut
+  entries        ./scout          FuzzParseEntries
+  message        ./scout          FuzzParseMessage
+  sealed         ./scout          FuzzOpen)
+
+list(LENGTH SCOUT_FUZZ_TARGETS _n)
+math(EXPR _last "${_n} - 1")
+foreach(i RANGE 0 ${_last} 3)
+  math(EXPR j "${i} + 1")
+  math(EXPR k "${i} + 2")
+  list(GET SCOUT_FUZZ_TARGETS ${i} name)
+  list(GET SCOUT_FUZZ_TARGETS ${j} pkg)
+  list(GET SCOUT_FUZZ_TARGETS ${k} target)
+  add_test(NAME fuzz-${name}
+    COMMAND "${GO_EXECUTABLE}" test -run "^$" -fuzz "^${target}$" -fuzztime "${SCOUT_FUZZ_TIME}" "${pkg}"
+    WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
+  set_tests_properties(fuzz-${name} PROPERTIES LABELS fuzz TIMEOUT 1200 RUN_SERIAL TRUE)
+endforeach()
