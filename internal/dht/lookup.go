@@ -63,7 +63,8 @@ type candidate struct {
 	lookupResult
 	state    candState
 	trusted  bool // from our table: queried without waiting for alpha
-	txn      *txn
+	txn      *txn // its query while the lookup waits for it (&q)
+	q        txn
 	deadline time.Time // the soft timeout while in flight, the late one while slow
 	soft     time.Duration
 }
@@ -92,16 +93,16 @@ type lookup struct {
 	queries   int
 	timer     *time.Timer
 	ended     bool
-	toSend    []*txn // started under mu, sent once it is released
-	toRelease []*txn // let go of under mu, released once it is released
-	done      chan struct{}
+	toSend    []*txn        // started under mu, sent once it is released
+	toRelease []*txn        // let go of under mu, released once it is released
+	finished  chan struct{} // closed when it ends
 }
 
 // lookup runs spec from the routing table's closest nodes (and the seeds
 // while the table holds too few). It returns the nodes that answered,
 // closest first, at most k of them.
 func (n *Node) lookup(ctx context.Context, spec lookupSpec) ([]lookupResult, error) {
-	l := &lookup{n: n, spec: spec, done: make(chan struct{})}
+	l := &lookup{n: n, spec: spec, finished: make(chan struct{})}
 	args := spec.args
 	args.ID = n.id
 	l.args = &args
@@ -110,7 +111,7 @@ func (n *Node) lookup(ctx context.Context, spec lookupSpec) ([]lookupResult, err
 	l.advance()
 	l.unlock()
 	select {
-	case <-l.done:
+	case <-l.finished:
 	case <-ctx.Done():
 		l.mu.Lock()
 		l.end()
@@ -239,23 +240,24 @@ func (l *lookup) start(c *candidate) {
 	l.inFlight++
 	l.waiting++
 	l.queries++
-	c.txn = &txn{to: c.Addr, method: l.spec.method, args: l.args, own: true,
-		sent: func(soft time.Duration) { l.sent(c, soft) },
-		done: func(r response) { l.reply(c, r) },
-	}
+	c.q = txn{to: c.Addr, method: l.spec.method, args: l.args, own: true, owner: l, cand: c}
+	c.txn = &c.q
 	l.toSend = append(l.toSend, c.txn)
 }
 
-// sent starts c's soft timeout as its query goes out.
-func (l *lookup) sent(c *candidate, soft time.Duration) {
+// sent starts a candidate's soft timeout as its query goes out.
+func (l *lookup) sent(t *txn) {
+	c := t.cand
 	l.mu.Lock()
 	if !l.ended && c.state == candInFlight {
-		c.soft = soft
-		c.deadline = time.Now().Add(soft)
+		c.soft = t.soft
+		c.deadline = time.Now().Add(t.soft)
 		l.arm()
 	}
 	l.mu.Unlock()
 }
+
+func (l *lookup) done(t *txn, r response) { l.reply(t.cand, r) }
 
 // arm sets the timer for the earliest soft or late timeout to come.
 func (l *lookup) arm() {
@@ -387,7 +389,7 @@ func (l *lookup) end() {
 			l.toRelease = append(l.toRelease, t)
 		}
 	}
-	close(l.done)
+	close(l.finished)
 }
 
 func (l *lookup) results() []lookupResult {

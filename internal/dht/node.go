@@ -44,10 +44,12 @@ type Node struct {
 
 	mu        sync.Mutex
 	txns      map[uint32]*txn
-	inFlight  int      // own queries holding a slot
-	queue     []*txn   // own queries waiting for a slot, oldest first
-	outbox    []*txn   // launched, to be written once n.mu is released
-	later     []func() // done callbacks, to be run once n.mu is released
+	inFlight  int         // own queries holding a slot
+	queue     []*txn      // own queries waiting for a slot, oldest first
+	outbox    []*txn      // launched, to be written once n.mu is released
+	later     []func()    // done callbacks, to be run once n.mu is released
+	deadlines txnHeap     // queries in flight, by hard timeout
+	timer     *time.Timer // set for the earliest of them
 	verifying map[netip.AddrPort]struct{}
 	seeds     []Contact
 	closed    bool
@@ -122,6 +124,9 @@ func (n *Node) Close() {
 		return
 	}
 	n.closed = true
+	if n.timer != nil {
+		n.timer.Stop()
+	}
 	n.mu.Unlock()
 	n.conn.Close()
 	<-n.loopDone

@@ -1,6 +1,7 @@
 package dht
 
 import (
+	"container/heap"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -56,7 +57,11 @@ type txn struct {
 	// must not block.
 	sent func(soft time.Duration)
 	done func(response)
-	soft time.Duration // from the table, when launched
+	// owner, when set, is told instead of sent and done (a lookup, whose
+	// candidates hold their query: no closure to allocate per query).
+	owner txnOwner
+	cand  *candidate    // the lookup candidate asked, with owner
+	soft  time.Duration // from the table, when launched
 
 	// Guarded by Node.mu.
 	queued     bool // waiting for a slot
@@ -64,7 +69,30 @@ type txn struct {
 	holding    bool // holds a slot
 	finished   bool
 	start      time.Time
-	timer      *time.Timer
+	deadline   time.Time // the hard timeout
+	heapIndex  int       // in Node.deadlines while registered
+}
+
+// txnOwner is told of its queries' progress, as sent and done are.
+type txnOwner interface {
+	sent(t *txn)
+	done(t *txn, r response)
+}
+
+func (t *txn) tellSent() {
+	if t.owner != nil {
+		t.owner.sent(t)
+	} else if t.sent != nil {
+		t.sent(t.soft)
+	}
+}
+
+func (t *txn) tellDone(r response) {
+	if t.owner != nil {
+		t.owner.done(t, r)
+	} else {
+		t.done(r)
+	}
 }
 
 // send queues or sends t.
@@ -72,7 +100,7 @@ func (n *Node) send(t *txn) {
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
-		t.done(response{err: ErrClosed})
+		t.tellDone(response{err: ErrClosed})
 		return
 	}
 	if t.own && n.inFlight >= maxOwnQueries {
@@ -117,7 +145,11 @@ func (n *Node) launchLocked(t *txn) {
 	t.registered = true
 	t.soft = n.table.softTimeout(t.to)
 	t.start = time.Now()
-	t.timer = time.AfterFunc(hardTimeout(t.soft), func() { n.expire(t) })
+	t.deadline = t.start.Add(hardTimeout(t.soft))
+	heap.Push(&n.deadlines, t)
+	if t.heapIndex == 0 {
+		n.armLocked()
+	}
 	n.outbox = append(n.outbox, t)
 }
 
@@ -130,9 +162,7 @@ func (n *Node) transmit(t *txn) {
 	n.write(*buf, t.to)
 	putBuf(buf)
 	n.stats.sent(t.method)
-	if t.sent != nil {
-		t.sent(t.soft)
-	}
+	t.tellSent()
 }
 
 // finishLocked ends t, once: its done callback is left for unlock to run,
@@ -142,9 +172,6 @@ func (n *Node) finishLocked(t *txn, res response) {
 		return
 	}
 	t.finished = true
-	if t.timer != nil {
-		t.timer.Stop()
-	}
 	if t.queued {
 		t.queued = false
 		for i, q := range n.queue {
@@ -157,9 +184,10 @@ func (n *Node) finishLocked(t *txn, res response) {
 	if t.registered {
 		t.registered = false
 		delete(n.txns, t.tid)
+		heap.Remove(&n.deadlines, t.heapIndex)
 	}
 	n.releaseLocked(t)
-	n.later = append(n.later, func() { t.done(res) })
+	n.later = append(n.later, func() { t.tellDone(res) })
 }
 
 // releaseLocked gives back t's slot, if it holds one, and launches the
@@ -177,7 +205,7 @@ func (n *Node) releaseLocked(t *txn) {
 		if next.ctx != nil && next.ctx.Err() != nil {
 			next.finished = true
 			err := next.ctx.Err()
-			n.later = append(n.later, func() { next.done(response{err: err}) })
+			n.later = append(n.later, func() { next.tellDone(response{err: err}) })
 			continue
 		}
 		n.launchLocked(next)
@@ -198,20 +226,65 @@ func (n *Node) release(t *txn, err error) {
 	n.unlock()
 }
 
-// expire ends t at its hard timeout: the node at t.to failed to answer.
-func (n *Node) expire(t *txn) {
-	defer n.recoverPanic("a query's timeout")
-	n.mu.Lock()
-	if t.finished {
-		n.mu.Unlock()
+// One timer per node serves every hard timeout: it is set for the
+// earliest, and when it fires every query past its deadline ends.
+
+// armLocked sets the node's timer for the earliest hard timeout.
+func (n *Node) armLocked() {
+	if len(n.deadlines) == 0 || n.closed {
 		return
 	}
-	n.finishLocked(t, response{err: ErrTimeout})
-	n.unlock()
-	if t.own {
-		n.table.failed(t.to)
+	d := max(time.Until(n.deadlines[0].deadline), 0)
+	if n.timer == nil {
+		n.timer = time.AfterFunc(d, n.expire)
+	} else {
+		n.timer.Reset(d)
 	}
-	n.stats.timeouts.Add(1)
+}
+
+// expire ends the queries past their hard timeout: their nodes failed to
+// answer.
+func (n *Node) expire() {
+	defer n.recoverPanic("a query's timeout")
+	now := time.Now()
+	var failed []netip.AddrPort
+	n.mu.Lock()
+	for len(n.deadlines) > 0 && !n.deadlines[0].deadline.After(now) {
+		t := n.deadlines[0]
+		n.finishLocked(t, response{err: ErrTimeout})
+		n.stats.timeouts.Add(1)
+		if t.own {
+			failed = append(failed, t.to)
+		}
+	}
+	n.armLocked()
+	n.unlock()
+	for _, a := range failed {
+		n.table.failed(a)
+	}
+}
+
+// txnHeap orders queries in flight by hard timeout (container/heap).
+type txnHeap []*txn
+
+func (h txnHeap) Len() int           { return len(h) }
+func (h txnHeap) Less(i, j int) bool { return h[i].deadline.Before(h[j].deadline) }
+func (h txnHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIndex, h[j].heapIndex = i, j
+}
+func (h *txnHeap) Push(x any) {
+	t := x.(*txn)
+	t.heapIndex = len(*h)
+	*h = append(*h, t)
+}
+func (h *txnHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	t.heapIndex = -1
+	return t
 }
 
 // complete ends the transaction that m (a reply or an error, decoded in
