@@ -36,9 +36,10 @@
 // result: an error matching one of the kinds in errors.go (ErrNotFound,
 // ErrTimeout, ErrCancelled when [Session.Stop] ends them, ...).
 //
-// The node is built on github.com/anacrolix/dht/v2's server for sending
-// queries and matching replies; it answers queries from its own routing
-// table and its own bounded BEP 44 store, and walks the DHT with its own
-// lookup whose query timeouts follow measured round trips. Package
+// The node is the module's own DHT engine (internal/dht over the strict
+// KRPC codec of internal/krpc): it owns its socket, answers queries from
+// its own routing table and bounded BEP 44 store, and walks the DHT with
+// its own lookup whose query timeouts follow measured round trips. No
+// datagram from the network is parsed by anything else. Package
 // scout/swarm starts a loopback swarm of such nodes for tests and demos.
 package scout
