@@ -98,3 +98,19 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("%d handles alive, want %d", n, before)
 	}
 }
+
+// TestProtectTurnsPanicsIntoInternal: an operation whose goroutine panics
+// still completes, with SCOUT_INTERNAL, and the process lives on.
+func TestProtectTurnsPanicsIntoInternal(t *testing.T) {
+	var seen any
+	panicHook = func(r any, _ []byte) { seen = r }
+	defer func() { panicHook = nil }()
+	res, err := protect(func() (scout.PutResult, error) { panic("in the core") })
+	if err != errPanic || statusOf(err) != statusInternal || res != (scout.PutResult{}) || seen != "in the core" {
+		t.Errorf("after a panic: %v, %v (status %v), hook saw %v", res, err, statusOf(err), seen)
+	}
+	res, err = protect(func() (scout.PutResult, error) { return scout.PutResult{Stored: 3}, nil })
+	if err != nil || res.Stored != 3 {
+		t.Errorf("without a panic: %v, %v", res, err)
+	}
+}

@@ -70,7 +70,7 @@ func scoutgo_synchronize(h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t, upda
 		handler.Finalize = func(l *scout.Entries) { s.finalize(o, finalize, user, l) }
 	}
 	go func() {
-		res, err := s.core.Synchronize(s.ctx, shared, local, handler)
+		res, err := protect(func() (scout.SyncResult, error) { return s.core.Synchronize(s.ctx, shared, local, handler) })
 		status := statusOf(err)
 		s.finish(o, func() {
 			var seq C.int64_t
@@ -141,7 +141,7 @@ func scoutgo_put(h C.uintptr_t, tokenp, m *C.uint8_t, n C.size_t, finished C.sco
 		return st
 	}
 	go func() {
-		res, err := s.core.Put(s.ctx, token, msg)
+		res, err := protect(func() (scout.PutResult, error) { return s.core.Put(s.ctx, token, msg) })
 		status := statusOf(err)
 		s.finish(o, func() {
 			if finished == nil {
@@ -177,7 +177,7 @@ func scoutgo_get(h C.uintptr_t, hashp *C.uint8_t, received C.scout_get_received_
 		return st
 	}
 	go func() {
-		m, err := s.core.Get(s.ctx, hash)
+		m, err := protect(func() (scout.Message, error) { return s.core.Get(s.ctx, hash) })
 		status := statusOf(err)
 		s.finish(o, func() {
 			if received == nil {
@@ -216,7 +216,7 @@ func scoutgo_get_list(h C.uintptr_t, headp *C.uint8_t, max C.size_t, message C.s
 		return st
 	}
 	go func() {
-		msgs, err := s.core.GetList(s.ctx, head, limit)
+		msgs, err := protect(func() ([]scout.Message, error) { return s.core.GetList(s.ctx, head, limit) })
 		status := statusOf(err)
 		s.finish(o, func() {
 			if message != nil {

@@ -71,6 +71,26 @@ func guard(st *C.int) {
 	}
 }
 
+// errPanic ends an operation whose goroutine recovered a panic: it
+// completes, once, with SCOUT_INTERNAL.
+var errPanic = errors.New("scout: internal error (a panic was recovered)")
+
+// protect runs one operation of the core on an operation's goroutine,
+// turning a panic (a bug) into errPanic: the operation still completes
+// exactly once, and the host process lives on.
+func protect[T any](f func() (T, error)) (res T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if panicHook != nil {
+				panicHook(r, debug.Stack())
+			}
+			var zero T
+			res, err = zero, errPanic
+		}
+	}()
+	return f()
+}
+
 // guardVoid is guard for exports that return nothing.
 func guardVoid() {
 	if r := recover(); r != nil && panicHook != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,9 +112,15 @@ func (s *Session) bootstrap(ctx context.Context) {
 }
 
 // maintain keeps the table filled: it rejoins when too few good nodes are
-// left and refreshes the neighbourhood now and then.
+// left and refreshes the neighbourhood now and then. A panic (a bug) ends
+// the upkeep, logged, never the host process.
 func (s *Session) maintain() {
 	defer s.ops.Done()
+	defer func() {
+		if r := recover(); r != nil && s.opts.Logger != nil {
+			s.opts.Logger.Error(fmt.Sprintf("scout: the session's upkeep stopped on a panic: %v\n%s", r, debug.Stack()))
+		}
+	}()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	last := time.Now()
