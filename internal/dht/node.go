@@ -47,7 +47,7 @@ type Node struct {
 	inFlight  int         // own queries holding a slot
 	queue     []*txn      // own queries waiting for a slot, oldest first
 	outbox    []*txn      // launched, to be written once n.mu is released
-	later     []func()    // done callbacks, to be run once n.mu is released
+	later     []ended     // queries ended, to be told once n.mu is released
 	deadlines txnHeap     // queries in flight, by hard timeout
 	timer     *time.Timer // set for the earliest of them
 	verifying map[netip.AddrPort]struct{}

@@ -73,6 +73,12 @@ type txn struct {
 	heapIndex  int       // in Node.deadlines while registered
 }
 
+// ended is a query that ended, to be told once Node.mu is released.
+type ended struct {
+	t   *txn
+	res response
+}
+
 // txnOwner is told of its queries' progress, as sent and done are.
 type txnOwner interface {
 	sent(t *txn)
@@ -123,8 +129,8 @@ func (n *Node) unlock() {
 	for _, t := range out {
 		n.transmit(t)
 	}
-	for _, f := range later {
-		f()
+	for _, e := range later {
+		e.t.tellDone(e.res)
 	}
 }
 
@@ -187,7 +193,7 @@ func (n *Node) finishLocked(t *txn, res response) {
 		heap.Remove(&n.deadlines, t.heapIndex)
 	}
 	n.releaseLocked(t)
-	n.later = append(n.later, func() { t.tellDone(res) })
+	n.later = append(n.later, ended{t, res})
 }
 
 // releaseLocked gives back t's slot, if it holds one, and launches the
@@ -205,7 +211,7 @@ func (n *Node) releaseLocked(t *txn) {
 		if next.ctx != nil && next.ctx.Err() != nil {
 			next.finished = true
 			err := next.ctx.Err()
-			n.later = append(n.later, func() { next.tellDone(response{err: err}) })
+			n.later = append(n.later, ended{next, response{err: err}})
 			continue
 		}
 		n.launchLocked(next)
