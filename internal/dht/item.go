@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha1"
 
+	"filippo.io/edwards25519"
 	"github.com/anacrolix/dht/v2/bep44"
 
 	"github.com/scout-dht/scout/internal/krpc"
@@ -56,7 +57,19 @@ func (it *Item) Check() error {
 	return nil
 }
 
-// Verify checks a mutable item's signature.
+// Verify checks a mutable item's signature. A key that is not a valid
+// point, or one of small order (such as 32 zero bytes), is refused first:
+// crypto/ed25519 would accept a forged signature under it for about one
+// message in four, and anyone could then write that key's slot.
 func (it *Item) Verify() bool {
-	return it.Mutable && bep44.Verify(ed25519.PublicKey(it.K[:]), it.Salt, it.Seq, it.V, it.Sig[:])
+	return it.Mutable && validKey(it.K) && bep44.Verify(ed25519.PublicKey(it.K[:]), it.Salt, it.Seq, it.V, it.Sig[:])
+}
+
+// validKey reports whether k is an ed25519 public key of large order.
+func validKey(k [32]byte) bool {
+	p, err := new(edwards25519.Point).SetBytes(k[:])
+	if err != nil {
+		return false
+	}
+	return new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 0
 }

@@ -78,9 +78,20 @@ func New(cfg Config) *Node {
 		verifying: make(map[netip.AddrPort]struct{}),
 		loopDone:  make(chan struct{}),
 	}
+	// A burst (a flood, or the answers to many queries of our own) must
+	// not overflow the kernel's default of about 200 KiB, a few hundred
+	// datagrams: the kernel would drop legitimate queries and the replies
+	// our operations wait for. Linux caps this at net.core.rmem_max; the
+	// memory is only used while datagrams wait.
+	if err := n.conn.SetReadBuffer(socketBuffer); err != nil {
+		n.debug("setting the socket's receive buffer: %v", err)
+	}
 	go n.readLoop()
 	return n
 }
+
+// socketBuffer is the receive buffer a node asks the kernel for.
+const socketBuffer = 4 << 20
 
 // ID returns the node's id.
 func (n *Node) ID() ID { return n.id }

@@ -3,6 +3,7 @@ package dht
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/hex"
 	"runtime"
 	"strings"
 	"testing"
@@ -185,4 +186,36 @@ func TestStoreCountsWhatItHolds(t *testing.T) {
 	t.Logf("%d items: the store counts %d bytes, the heap grew %d", n, counted, grown)
 	assert.LessOrEqual(t, grown, counted, "the store holds no more than it counts")
 	runtime.KeepAlive(values)
+}
+
+// TestStoreRefusesSmallOrderKeys: under a key of small order (32 zero
+// bytes is one), crypto/ed25519 accepts the all-zero signature for about
+// one message in four; such a put must never be stored.
+func TestStoreRefusesSmallOrderKeys(t *testing.T) {
+	s := NewStore(StoreLimits{}, nil)
+	v := krpc.AppendString(nil, []byte("lenient 8"))
+	forged := 0
+	for seq := range int64(64) {
+		it := Item{V: v, Mutable: true, Seq: seq}
+		if ed25519.Verify(it.K[:], signBuffer(nil, seq, v), it.Sig[:]) {
+			forged++ // crypto/ed25519 alone would take it
+		}
+		assert.Equal(t, 206, code(t, s.Put(it, 0, false)), "seq %d", seq)
+	}
+	assert.Positive(t, forged, "some of these forgeries pass crypto/ed25519 alone")
+	items, _ := s.Stats()
+	assert.Zero(t, items)
+	// The other small-order points: y = -1, y = 0 and its twin.
+	for _, k := range []string{
+		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+		"0000000000000000000000000000000000000000000000000000000000000080",
+		"0100000000000000000000000000000000000000000000000000000000000000",
+	} {
+		it := Item{V: v, Mutable: true}
+		_, err := hex.Decode(it.K[:], []byte(k))
+		require.NoError(t, err)
+		assert.False(t, it.Verify(), k)
+	}
+	good := mutable(1, "fine", nil)
+	assert.True(t, good.Verify())
 }
