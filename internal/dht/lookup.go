@@ -340,16 +340,7 @@ func (l *lookup) reply(c *candidate, res response) {
 	if !c.HasID {
 		c.ID, c.HasID = r.ID, true
 	}
-	c.token = append([]byte(nil), r.Token...)
-	if r.V != nil {
-		c.item = &Item{V: append([]byte(nil), r.V...)}
-		if r.HasK || r.HasSig || r.HasSeq {
-			c.item.Mutable, c.item.K, c.item.Sig, c.item.Seq = true, r.K, r.Sig, r.Seq
-			if !r.HasK || !r.HasSig || !r.HasSeq {
-				c.item = nil // a mutable item without its key, signature or seq
-			}
-		}
-	}
+	c.lookupResult = resultOf(c.Contact, r)
 	krpc.EachNode(r.Nodes, krpc.NodeInfo4Size, func(ni krpc.NodeInfo) {
 		l.add(Contact{ID: ni.ID, HasID: true, Addr: ni.Addr})
 	})

@@ -101,24 +101,28 @@ func (n *Node) GetFrom(ctx context.Context, target ID, nodes []Contact) []Answer
 	var out []Answer
 	for i, r := range n.queryAll(ctx, qs) {
 		if r.err == nil && r.r != nil {
-			out = append(out, v.answer(resultOf(nodes[i], r.r)))
+			res := resultOf(nodes[i], r.r)
+			out = append(out, v.answer(&res))
 		}
 	}
 	return out
 }
 
-// resultOf copies what a get reply says about an item.
-func resultOf(c Contact, r *krpc.Return) *lookupResult {
-	res := &lookupResult{Contact: c, token: append([]byte(nil), r.Token...)}
-	if r.V != nil {
-		res.item = &Item{V: append([]byte(nil), r.V...)}
-		if r.HasK || r.HasSig || r.HasSeq {
-			res.item.Mutable, res.item.K, res.item.Sig, res.item.Seq = true, r.K, r.Sig, r.Seq
-			if !r.HasK || !r.HasSig || !r.HasSeq {
-				res.item = nil // a mutable item without its key, signature or seq
-			}
-		}
+// resultOf copies what a reply from c says about an item: its token, and
+// the item when it carries a value.
+func resultOf(c Contact, r *krpc.Return) lookupResult {
+	res := lookupResult{Contact: c, token: append([]byte(nil), r.Token...)}
+	if r.V == nil {
+		return res
 	}
+	if r.HasK || r.HasSig || r.HasSeq {
+		if !r.HasK || !r.HasSig || !r.HasSeq {
+			return res // a mutable item without its key, signature or seq
+		}
+		res.item = &Item{V: append([]byte(nil), r.V...), Mutable: true, K: r.K, Sig: r.Sig, Seq: r.Seq}
+		return res
+	}
+	res.item = &Item{V: append([]byte(nil), r.V...)}
 	return res
 }
 

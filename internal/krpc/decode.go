@@ -378,9 +378,12 @@ func (d *decoder) args(depth int, a *Args) error {
 	})
 }
 
-func (d *decoder) want(depth int, w *Want) error {
+// list reads a known key's list at depth, calling elem for each element
+// (which must consume it); a value that is not a list is skipped and
+// remembered as the message's fault.
+func (d *decoder) list(depth int, key string, elem func(depth int) error) error {
 	if d.peek() != 'l' {
-		d.bad(d.i, "want is not a list")
+		d.bad(d.i, key+" is not a list")
 		return d.skip(depth)
 	}
 	d.i++
@@ -388,19 +391,26 @@ func (d *decoder) want(depth int, w *Want) error {
 		if d.i >= len(d.b) {
 			return d.fail("unterminated list")
 		}
-		s, err := d.bytesOf(depth+1, "want's element", MaxDatagram)
-		if err != nil {
+		if err := elem(depth + 1); err != nil {
 			return err
 		}
+	}
+	d.i++
+	return nil
+}
+
+// want reads BEP 32's list of address families.
+func (d *decoder) want(depth int, w *Want) error {
+	return d.list(depth, "want", func(depth int) error {
+		s, err := d.bytesOf(depth, "want's element", MaxDatagram)
 		switch string(s) {
 		case "n4":
 			*w |= WantN4
 		case "n6":
 			*w |= WantN6
 		}
-	}
-	d.i++
-	return nil
+		return err
+	})
 }
 
 func (d *decoder) ret(depth int, r *Return) error {
@@ -439,27 +449,15 @@ func (d *decoder) ret(depth int, r *Return) error {
 // values reads get_peers' list of compact peer addresses (6 or 18 bytes
 // each), keeping only their count.
 func (d *decoder) values(depth int, n *int) error {
-	if d.peek() != 'l' {
-		d.bad(d.i, "values is not a list")
-		return d.skip(depth)
-	}
-	d.i++
-	for d.peek() != 'e' {
-		if d.i >= len(d.b) {
-			return d.fail("unterminated list")
-		}
+	return d.list(depth, "values", func(depth int) error {
 		at := d.i
-		s, err := d.bytesOf(depth+1, "a peer address", MaxDatagram)
-		if err != nil {
-			return err
-		}
+		s, err := d.bytesOf(depth, "a peer address", MaxDatagram)
 		if s != nil && len(s) != 6 && len(s) != 18 {
 			d.bad(at, fmt.Sprintf("peer address of %d bytes, not 6 or 18", len(s)))
 		}
 		*n++
-	}
-	d.i++
-	return nil
+		return err
+	})
 }
 
 // errorList reads "e": a list of an integer code and a string message.
