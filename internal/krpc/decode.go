@@ -330,12 +330,18 @@ func (d *decoder) message(m *Msg) error {
 	})
 }
 
-func (d *decoder) args(depth int, a *Args) error {
+// section reads a known key's dictionary ("a" or "r") at depth; a value
+// that is not a dictionary is skipped and remembered as the message's fault.
+func (d *decoder) section(depth int, key string, field func(key []byte, depth int) error) error {
 	if d.peek() != 'd' {
-		d.bad(d.i, "a is not a dictionary")
+		d.bad(d.i, key+" is not a dictionary")
 		return d.skip(depth)
 	}
-	return d.dict(depth, func(key []byte, depth int) error {
+	return d.dict(depth, field)
+}
+
+func (d *decoder) args(depth int, a *Args) error {
+	return d.section(depth, "a", func(key []byte, depth int) error {
 		var err error
 		switch string(key) {
 		case "id":
@@ -414,11 +420,7 @@ func (d *decoder) want(depth int, w *Want) error {
 }
 
 func (d *decoder) ret(depth int, r *Return) error {
-	if d.peek() != 'd' {
-		d.bad(d.i, "r is not a dictionary")
-		return d.skip(depth)
-	}
-	return d.dict(depth, func(key []byte, depth int) error {
+	return d.section(depth, "r", func(key []byte, depth int) error {
 		var err error
 		switch string(key) {
 		case "id":
