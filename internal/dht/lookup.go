@@ -17,9 +17,10 @@ import (
 // It never stalls on a dead node: a query that passes its soft timeout
 // (from measured round trips) stops counting against alpha and no longer
 // takes one of the k places, so the lookup goes on past it; an answer that
-// arrives later is still used. The lookup does not end while a slow node
-// closer than the k-th live one may still answer; once other nodes have
-// answered, a slow query is given up at lateFactor times its soft timeout.
+// arrives later is still used. A lookup for a value does not end while a
+// slow node closer than the k-th live one may still answer; once other
+// nodes have answered, a slow query is given up at lateFactor times its
+// soft timeout.
 //
 // A lookup is a state machine driven by its queries' events, on whatever
 // goroutine delivers them: a reply is taken in the socket loop that read
@@ -207,11 +208,14 @@ func (l *lookup) advance() {
 		case candGaveUp, candFailed:
 			continue
 		case candSlow:
-			// Closer than the k-th live candidate: waited for, until its
-			// late timeout, but the lookup goes on past it meanwhile. It may
-			// be the node that holds what a get looks for, or the one a put
-			// must store on.
-			finished = false
+			// Closer than the k-th live candidate. A lookup for a value
+			// waits for it, until its late timeout, while it goes on past
+			// it: it may be the node that holds what a get looks for, and
+			// without it the get would say NotFound. Other lookups do
+			// without it (a put stores on the next node instead).
+			if l.spec.stop != nil {
+				finished = false
+			}
 			continue
 		case candFresh:
 			if (l.inFlight < lookupAlpha || c.trusted) && l.queries < maxQueries {

@@ -192,11 +192,20 @@ func (t *table) remove(addr netip.AddrPort) {
 func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	global := t.global.softTimeout()
 	if p := t.byAddr[NormAddr(addr)]; p != nil && p.rtt.samples > 0 {
-		return p.rtt.softTimeout()
+		// A node's own estimate, but no more than a few times everyone's:
+		// a node measured a few times on a bad moment (a loaded machine, a
+		// burst) must not make every later lookup wait long on it if it
+		// dies.
+		return min(p.rtt.softTimeout(), maxSoftOverGlobal*global)
 	}
-	return t.global.softTimeout()
+	return global
 }
+
+// maxSoftOverGlobal bounds a node's soft timeout by that many times the
+// soft timeout of every node's round trips.
+const maxSoftOverGlobal = 4
 
 // closest returns up to n good nodes ordered by distance to target.
 func (t *table) closest(target ID, n int) []Contact {
