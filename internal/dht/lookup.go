@@ -63,9 +63,8 @@ type lookupResult struct {
 type candidate struct {
 	lookupResult
 	state    candState
-	trusted  bool // from our table: queried without waiting for alpha
-	txn      *txn // its query while the lookup waits for it (&q)
-	q        txn
+	trusted  bool      // from our table: queried without waiting for alpha
+	txn      *txn      // its query, while the lookup waits for it
 	deadline time.Time // the soft timeout while in flight, the late one while slow
 	soft     time.Duration
 }
@@ -244,8 +243,7 @@ func (l *lookup) start(c *candidate) {
 	l.inFlight++
 	l.waiting++
 	l.queries++
-	c.q = txn{to: c.Addr, method: l.spec.method, args: l.args, own: true, owner: l, cand: c}
-	c.txn = &c.q
+	c.txn = &txn{to: c.Addr, method: l.spec.method, args: l.args, own: true, owner: l, cand: c}
 	l.toSend = append(l.toSend, c.txn)
 }
 

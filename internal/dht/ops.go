@@ -99,7 +99,7 @@ func (n *Node) GetFrom(ctx context.Context, target ID, nodes []Contact) []Answer
 		qs[i] = outQuery{to: c.Addr, method: krpc.MethodGet, args: args}
 	}
 	var out []Answer
-	for i, r := range n.queryAll(ctx, qs) {
+	for i, r := range n.queryAll(ctx, qs, true) {
 		if r.err == nil && r.r != nil {
 			res := resultOf(nodes[i], r.r)
 			out = append(out, v.answer(&res))
@@ -194,7 +194,7 @@ func (n *Node) Put(ctx context.Context, to []Answer, it Item, cas func(Answer) (
 		nodes = append(nodes, a.Node)
 	}
 	var res PutResult
-	for i, r := range n.queryAll(ctx, qs) {
+	for i, r := range n.queryAll(ctx, qs, false) {
 		var ke krpc.Error
 		switch {
 		case r.err == nil:

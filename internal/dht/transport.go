@@ -61,6 +61,7 @@ type txn struct {
 	// candidates hold their query: no closure to allocate per query).
 	owner txnOwner
 	cand  *candidate    // the lookup candidate asked, with owner
+	tag   int           // the owner's index of the query, with owner
 	soft  time.Duration // from the table, when launched
 
 	// Guarded by Node.mu.
@@ -343,31 +344,46 @@ type outQuery struct {
 	args   *krpc.Args
 }
 
-// queryAll sends qs in parallel and waits until each has ended, or ctx
-// has; a query still out then ends with ctx's error.
-func (n *Node) queryAll(ctx context.Context, qs []outQuery) []response {
-	type indexed struct {
-		i int
-		r response
+// batch collects the ends of queryAll's queries.
+type batch struct {
+	ch   chan batchEnd
+	keep bool // copy the replies' values (otherwise only errors are kept)
+}
+
+type batchEnd struct {
+	i int
+	r response
+}
+
+func (b *batch) sent(*txn) {}
+
+func (b *batch) done(t *txn, r response) {
+	if r.r != nil {
+		if b.keep {
+			r.r = cloneReturn(r.r) // the socket loop's buffer is not ours
+		} else {
+			r.r = nil
+		}
 	}
+	b.ch <- batchEnd{t.tag, r}
+}
+
+// queryAll sends qs in parallel and waits until each has ended, or ctx
+// has; a query still out then ends with ctx's error. With keep, the
+// replies' values are kept (copied); otherwise only how each ended.
+func (n *Node) queryAll(ctx context.Context, qs []outQuery, keep bool) []response {
 	out := make([]response, len(qs))
-	ch := make(chan indexed, len(qs))
+	b := &batch{ch: make(chan batchEnd, len(qs)), keep: keep}
 	txns := make([]*txn, len(qs))
 	for i, q := range qs {
-		txns[i] = &txn{to: NormAddr(q.to), method: q.method, args: q.args, ctx: ctx, own: true,
-			done: func(r response) {
-				if r.r != nil {
-					r.r = cloneReturn(r.r)
-				}
-				ch <- indexed{i, r}
-			}}
+		txns[i] = &txn{to: NormAddr(q.to), method: q.method, args: q.args, ctx: ctx, own: true, owner: b, tag: i}
 		n.send(txns[i])
 	}
 	for left := len(qs); left > 0; left-- {
 		select {
-		case r := <-ch:
-			out[r.i] = r.r
-			txns[r.i] = nil
+		case e := <-b.ch:
+			out[e.i] = e.r
+			txns[e.i] = nil
 		case <-ctx.Done():
 			for i, t := range txns {
 				if t != nil {
@@ -381,9 +397,9 @@ func (n *Node) queryAll(ctx context.Context, qs []outQuery) []response {
 	return out
 }
 
-// query sends one query and waits for its end, or for ctx.
+// query sends one query and waits for how it ends, or for ctx.
 func (n *Node) query(ctx context.Context, to netip.AddrPort, method krpc.Method, args *krpc.Args) response {
-	return n.queryAll(ctx, []outQuery{{to, method, args}})[0]
+	return n.queryAll(ctx, []outQuery{{to, method, args}}, false)[0]
 }
 
 // verify pings a node that queried us, so that it enters the table as a
