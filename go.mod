@@ -6,6 +6,7 @@ require (
 	filippo.io/edwards25519 v1.2.0
 	github.com/anacrolix/dht/v2 v2.23.0
 	github.com/jackpal/bencode-go v1.0.2
+	github.com/oasisprotocol/curve25519-voi v0.0.0-20230904125328-1f23a7beb09a
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/crypto v0.59.0
 )

@@ -11,6 +11,8 @@ import (
 	"strconv"
 
 	"filippo.io/edwards25519/field"
+
+	"github.com/scout-dht/scout/internal/dht"
 )
 
 // Sizes of the fixed-size values, in bytes.
@@ -181,11 +183,7 @@ func (s SharedSecret) Target() Hash {
 // signedBuffer returns what BEP 44 signs for a mutable item without salt:
 // "3:seqi<seq>e1:v" followed by the bencoded value.
 func signedBuffer(seq int64, bencodedV []byte) []byte {
-	buf := make([]byte, 0, len("3:seqi-9223372036854775808e1:v")+len(bencodedV))
-	buf = append(buf, "3:seqi"...)
-	buf = strconv.AppendInt(buf, seq, 10)
-	buf = append(buf, "e1:v"...)
-	return append(buf, bencodedV...)
+	return dht.SignedBuffer(nil, seq, bencodedV)
 }
 
 // SignMutable signs a BEP 44 mutable item without salt: ed25519 over
@@ -198,9 +196,11 @@ func SignMutable(priv ed25519.PrivateKey, seq int64, bencodedV []byte) [64]byte 
 }
 
 // VerifyMutable reports whether sig is pub's signature of the mutable item
-// with sequence number seq and bencoded value bencodedV.
+// with sequence number seq and bencoded value bencodedV, as a storing node
+// checks it: a key of small order (such as 32 zero bytes) is refused.
 func VerifyMutable(pub [32]byte, seq int64, bencodedV []byte, sig [64]byte) bool {
-	return ed25519.Verify(pub[:], signedBuffer(seq, bencodedV), sig[:])
+	it := dht.Item{V: bencodedV, Mutable: true, K: pub, Seq: seq, Sig: sig}
+	return it.Verify()
 }
 
 // BencodeBytes returns b as a bencoded byte string: "<len>:" ‖ b.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anacrolix/dht/v2/bep44"
+
 	"github.com/scout-dht/scout/internal/krpc"
 	"github.com/scout-dht/scout/internal/krpc/krpctest"
 )
@@ -116,6 +118,13 @@ func FuzzStorePut(f *testing.F) {
 			}
 			if it.Mutable && !it.Verify() {
 				t.Fatalf("stored a mutable item with a bad signature")
+			}
+			// A second opinion, from code nobody here wrote: anacrolix/dht's
+			// bep44 package builds the signed buffer and checks with
+			// crypto/ed25519. Ours is stricter (keys of small order), never
+			// more lenient.
+			if it.Mutable && !bep44.Verify(ed25519.PublicKey(it.K[:]), it.Salt, it.Seq, it.V, it.Sig[:]) {
+				t.Fatalf("stored a mutable item that anacrolix/dht's bep44.Verify refuses")
 			}
 			got, ok := s.Get(it.Target())
 			if !ok || !bytes.Equal(got.V, it.V) || got.Seq != it.Seq {
