@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/scout-dht/scout/scout"
+	"github.com/scout-dht/scout/scout/swarm"
 )
 
 // The C tests (tests/c) exercise every export through the header; these
@@ -112,5 +115,63 @@ func TestProtectTurnsPanicsIntoInternal(t *testing.T) {
 	res, err = protect(func() (scout.PutResult, error) { return scout.PutResult{Stored: 3}, nil })
 	if err != nil || res.Stored != 3 {
 		t.Errorf("without a panic: %v, %v", res, err)
+	}
+}
+
+// TestBootstrapEnv: a session whose bootstrap is not set (NULL in C, nil in
+// Go) joins through $SCOUT_BOOTSTRAP, else through scout.DefaultBootstrap;
+// one set to none ("" in C, an empty slice in Go) uses neither; a malformed
+// variable is refused with its name in the error.
+func TestBootstrapEnv(t *testing.T) {
+	ctx := context.Background()
+	sw, err := swarm.Start(ctx, swarm.Options{Nodes: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sw.Close()
+	joined := func(bootstrap []string) int {
+		t.Helper()
+		s, err := scout.NewSession(scout.Options{ListenAddr: "127.0.0.1:0", Bootstrap: bootstrap, Timeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Stop()
+		if err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, good := s.NodeCount()
+		return good
+	}
+	saved := scout.DefaultBootstrap
+	defer func() { scout.DefaultBootstrap = saved }()
+
+	// The default stands for the public routers: the swarm here.
+	scout.DefaultBootstrap = []string{sw.Bootstrap()}
+	t.Setenv(scout.BootstrapEnv, "")
+	if n := joined(nil); n == 0 {
+		t.Error("with no bootstrap and no variable, the session did not join through the default")
+	}
+	if n := joined([]string{}); n != 0 {
+		t.Errorf("with an empty bootstrap list, the session joined %d nodes (through the default)", n)
+	}
+
+	// The variable wins over a default that nobody answers.
+	scout.DefaultBootstrap = []string{"127.0.0.1:9"}
+	t.Setenv(scout.BootstrapEnv, " , "+sw.Bootstrap()+" ,")
+	if n := joined(nil); n == 0 {
+		t.Errorf("with %s set and no bootstrap, the session knows no node", scout.BootstrapEnv)
+	}
+	if n := joined([]string{}); n != 0 {
+		t.Errorf("with an empty bootstrap list, the session joined %d nodes (through %s)", n, scout.BootstrapEnv)
+	}
+
+	t.Setenv(scout.BootstrapEnv, "no-port-here")
+	_, err = scout.NewSession(scout.Options{})
+	if !errors.Is(err, scout.ErrInvalidArgument) || !strings.Contains(err.Error(), scout.BootstrapEnv) {
+		t.Errorf("a malformed %s: %v", scout.BootstrapEnv, err)
+	}
+	t.Setenv(scout.BootstrapEnv, " , ")
+	if got := scout.BootstrapFromEnv(); got != nil {
+		t.Errorf("a blank %s lists %q", scout.BootstrapEnv, got)
 	}
 }

@@ -2,11 +2,13 @@ package scout
 
 import (
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 )
 
 // DefaultBootstrap lists the public mainline DHT routers a session joins
-// through when Options.Bootstrap is nil.
+// through when Options.Bootstrap is nil and $SCOUT_BOOTSTRAP lists no node.
 var DefaultBootstrap = []string{
 	"router.utorrent.com:6881",
 	"router.bittorrent.com:6881",
@@ -25,8 +27,9 @@ type Options struct {
 	// interfaces on a random port in 49152–65535, retried when busy.
 	// A port of 0 lets the system choose.
 	ListenAddr string
-	// Bootstrap lists "host:port" nodes to join through. Nil means
-	// DefaultBootstrap; an empty non-nil slice means none (state file only).
+	// Bootstrap lists "host:port" nodes to join through. Nil means the
+	// nodes $SCOUT_BOOTSTRAP lists (BootstrapEnv), else DefaultBootstrap;
+	// an empty non-nil slice means none (state file only).
 	Bootstrap []string
 	// StateFile keeps the node id and good nodes between runs. Empty: none.
 	StateFile string
@@ -48,4 +51,35 @@ type StoreLimits struct {
 	MaxItems int           // zero: 10000
 	MaxBytes int           // zero: 16 MiB, counting each item's whole footprint
 	TTL      time.Duration // zero: 2 hours (BEP 44's suggestion)
+}
+
+// BootstrapEnv names the environment variable that replaces DefaultBootstrap:
+// "host:port[,host:port...]". A session whose Options.Bootstrap is nil joins
+// through the nodes it lists, when it lists any. The front ends (the C ABI,
+// the bindings, the command) leave Bootstrap nil when their user sets none,
+// so the variable reaches a program that cannot choose its bootstrap, such
+// as one written against the original libscout, which had no such option.
+const BootstrapEnv = "SCOUT_BOOTSTRAP"
+
+// SplitNodes splits a comma-separated "host:port" list, trimming spaces and
+// dropping empty items; a list of no node gives an empty, non-nil slice.
+// It does not check the items (NewSession does).
+func SplitNodes(list string) []string {
+	nodes := []string{}
+	for _, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			nodes = append(nodes, n)
+		}
+	}
+	return nodes
+}
+
+// BootstrapFromEnv returns the nodes $SCOUT_BOOTSTRAP lists, or nil when it
+// is unset or lists none.
+func BootstrapFromEnv() []string {
+	nodes := SplitNodes(os.Getenv(BootstrapEnv))
+	if len(nodes) == 0 {
+		return nil
+	}
+	return nodes
 }

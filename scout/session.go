@@ -41,7 +41,9 @@ type Session struct {
 	active atomic.Int64   // operations in flight
 }
 
-// NewSession checks opts and returns a session that is not yet started.
+// NewSession checks opts and returns a session that is not yet started. A
+// nil opts.Bootstrap takes the nodes $SCOUT_BOOTSTRAP lists, if any
+// (BootstrapEnv), else DefaultBootstrap.
 func NewSession(opts Options) (*Session, error) {
 	if opts.Timeout < 0 {
 		return nil, fmt.Errorf("%w: negative timeout", ErrInvalidArgument)
@@ -51,14 +53,21 @@ func NewSession(opts Options) (*Session, error) {
 			return nil, fmt.Errorf("%w: listen address %q: %v", ErrInvalidArgument, opts.ListenAddr, err)
 		}
 	}
+	from := "bootstrap node"
+	if opts.Bootstrap == nil {
+		if env := BootstrapFromEnv(); env != nil {
+			opts.Bootstrap, from = env, BootstrapEnv+" node"
+		} else {
+			opts.Bootstrap = DefaultBootstrap
+		}
+	} else {
+		// A copy that stays non-nil when empty: "no node", not the default.
+		opts.Bootstrap = append(make([]string, 0, len(opts.Bootstrap)), opts.Bootstrap...)
+	}
 	for _, b := range opts.Bootstrap {
 		if _, _, err := net.SplitHostPort(b); err != nil {
-			return nil, fmt.Errorf("%w: bootstrap node %q: %v", ErrInvalidArgument, b, err)
+			return nil, fmt.Errorf("%w: %s %q: %v", ErrInvalidArgument, from, b, err)
 		}
-	}
-	opts.Bootstrap = append([]string(nil), opts.Bootstrap...)
-	if opts.Bootstrap == nil {
-		opts.Bootstrap = DefaultBootstrap
 	}
 	s := &Session{opts: opts, timeout: opts.Timeout}
 	if s.timeout == 0 {
