@@ -25,6 +25,7 @@ import (
 type event struct {
 	op    *op           // the operation it belongs to; nil for a log line
 	final bool          // the operation's completion: always delivered
+	text  string        // a completion's error text, set on the thread first
 	log   bool          // a log line: counted in s.logsQueued, may be dropped
 	fin   *finalizeWait // set for a finalize callback, which its operation waits for
 	run   func()
@@ -79,32 +80,39 @@ func (s *session) post(ev event) bool {
 	return true
 }
 
-// finish ends o with the completion fire, unless o was already ended
-// (cancelled by stop or free): the only way a normal completion is queued.
-func (s *session) finish(o *op, fire func()) {
+// finish ends o with the completion fire, whose error text is text,
+// unless o was already ended (cancelled by stop, free or scout_op_cancel):
+// the only way a normal completion is queued.
+func (s *session) finish(o *op, text string, fire func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pending[o.id] != o {
 		return
 	}
 	delete(s.pending, o.id)
-	s.queue = append(s.queue, event{op: o, final: true, run: fire})
+	s.queue = append(s.queue, event{op: o, final: true, text: text, run: fire})
 	s.cond.Signal()
+}
+
+// cancelLocked ends the pending operation o with SCOUT_CANCELLED and why.
+// s.mu is held; the caller signals the dispatcher.
+func (s *session) cancelLocked(o *op, why string) {
+	delete(s.pending, o.id)
+	o.cancelled = true
+	text := o.name + ": cancelled: " + why
+	s.queue = append(s.queue, event{op: o, final: true, text: text, run: o.onCancel})
 }
 
 // cancelPendingLocked ends every pending operation with SCOUT_CANCELLED, in
 // the order they started. s.mu is held.
-func (s *session) cancelPendingLocked() {
+func (s *session) cancelPendingLocked(why string) {
 	ids := make([]uint64, 0, len(s.pending))
 	for id := range s.pending {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		o := s.pending[id]
-		delete(s.pending, id)
-		o.cancelled = true
-		s.queue = append(s.queue, event{op: o, final: true, run: o.onCancel})
+		s.cancelLocked(s.pending[id], why)
 	}
 	s.cond.Broadcast()
 }
@@ -171,6 +179,8 @@ func (s *session) deliver(ev event) {
 		} else if !live {
 			return
 		}
+	} else {
+		setText(ev.text) // what scout_last_error gives inside the completion
 	}
 	ev.run()
 }

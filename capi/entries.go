@@ -25,13 +25,13 @@ type entries struct {
 func withEntries(h C.uintptr_t, f func(l *scout.Entries) C.int) C.int {
 	obj, ok := lookup(h, kindEntries)
 	if !ok {
-		return statusInvalid
+		return failf(statusInvalid, causeEntries)
 	}
 	e := obj.(*entries)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.dead {
-		return statusInvalid
+		return failf(statusInvalid, "the finalize callback's scout_entries handle is used after the callback returned")
 	}
 	return f(e.l)
 }
@@ -69,7 +69,7 @@ func scoutgo_entries_clone(h C.uintptr_t, outp *C.uintptr_t) (st C.int) {
 	defer guard(&st)
 	c, ok := snapshot(h)
 	if !ok {
-		return statusInvalid
+		return statusInvalid // snapshot set the cause
 	}
 	*outp = register(kindEntries, &entries{l: c})
 	return statusOK
@@ -85,7 +85,7 @@ func scoutgo_entries_free(h C.uintptr_t) {
 func scoutgo_entries_count(h C.uintptr_t, count *C.size_t) (st C.int) {
 	defer guard(&st)
 	if count == nil {
-		return statusInvalid
+		return failf(statusInvalid, "count is NULL")
 	}
 	return withEntries(h, func(l *scout.Entries) C.int {
 		*count = C.size_t(l.Len())
@@ -98,12 +98,12 @@ func scoutgo_entries_assign(h C.uintptr_t, id C.uint32_t, v *C.uint8_t, n C.size
 	defer guard(&st)
 	value, ok := in(v, n)
 	if !ok {
-		return statusInvalid
+		return failf(statusInvalid, "value is NULL and len is %d", n)
 	}
 	return withEntries(h, func(l *scout.Entries) C.int {
 		e, err := l.Assign(uint32(id), value)
 		if err != nil {
-			return statusOf(err)
+			return fail(err)
 		}
 		if seq != nil {
 			*seq = C.int64_t(e.Seq)
@@ -117,10 +117,13 @@ func scoutgo_entries_set(h C.uintptr_t, id C.uint32_t, seq C.int64_t, v *C.uint8
 	defer guard(&st)
 	value, ok := in(v, n)
 	if !ok {
-		return statusInvalid
+		return failf(statusInvalid, "value is NULL and len is %d", n)
 	}
 	return withEntries(h, func(l *scout.Entries) C.int {
-		return statusOf(l.Set(scout.Entry{ID: uint32(id), Seq: int64(seq), Value: value}))
+		if err := l.Set(scout.Entry{ID: uint32(id), Seq: int64(seq), Value: value}); err != nil {
+			return fail(err)
+		}
+		return statusOK
 	})
 }
 
@@ -133,7 +136,7 @@ func entryOut(e scout.Entry, id *C.uint32_t, seq *C.int64_t, v *C.uint8_t, n *C.
 			return st
 		}
 	case v != nil:
-		return statusInvalid // a buffer without its capacity
+		return failf(statusInvalid, "value is not NULL but len is")
 	}
 	if id != nil {
 		*id = C.uint32_t(e.ID)
@@ -150,7 +153,7 @@ func scoutgo_entries_get(h C.uintptr_t, id C.uint32_t, seq *C.int64_t, v *C.uint
 	return withEntries(h, func(l *scout.Entries) C.int {
 		e, ok := l.Get(uint32(id))
 		if !ok {
-			return statusNotFound
+			return failf(statusNotFound, "no entry with id %d", id)
 		}
 		return entryOut(e, nil, seq, v, n)
 	})
@@ -161,11 +164,11 @@ func scoutgo_entries_at(h C.uintptr_t, index C.size_t, id *C.uint32_t, seq *C.in
 	defer guard(&st)
 	return withEntries(h, func(l *scout.Entries) C.int {
 		if uint64(index) >= uint64(l.Len()) {
-			return statusNotFound
+			return failf(statusNotFound, "index %d is past the list's %d entries", index, l.Len())
 		}
 		e, ok := l.At(int(index))
 		if !ok {
-			return statusNotFound
+			return failf(statusNotFound, "index %d is past the list's %d entries", index, l.Len())
 		}
 		return entryOut(e, id, seq, v, n)
 	})
@@ -176,7 +179,7 @@ func scoutgo_entries_remove(h C.uintptr_t, id C.uint32_t) (st C.int) {
 	defer guard(&st)
 	return withEntries(h, func(l *scout.Entries) C.int {
 		if !l.Remove(uint32(id)) {
-			return statusNotFound
+			return failf(statusNotFound, "no entry with id %d", id)
 		}
 		return statusOK
 	})
@@ -186,12 +189,12 @@ func scoutgo_entries_remove(h C.uintptr_t, id C.uint32_t) (st C.int) {
 func scoutgo_entries_serialize(h C.uintptr_t, buf *C.uint8_t, n *C.size_t) (st C.int) {
 	defer guard(&st)
 	if n == nil {
-		return statusInvalid
+		return failf(statusInvalid, "len is NULL")
 	}
 	return withEntries(h, func(l *scout.Entries) C.int {
 		b, err := l.MarshalBinary()
 		if err != nil {
-			return statusOf(err)
+			return fail(err)
 		}
 		return out(buf, n, b)
 	})
@@ -202,11 +205,11 @@ func scoutgo_entries_parse(b *C.uint8_t, n C.size_t, outp *C.uintptr_t, consumed
 	defer guard(&st)
 	input, ok := in(b, n)
 	if !ok {
-		return statusInvalid
+		return failf(statusInvalid, "buf is NULL and len is %d", n)
 	}
 	l, used, err := scout.ParseEntries(input)
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	*outp = register(kindEntries, &entries{l: l})
 	if consumed != nil {

@@ -9,11 +9,11 @@ import "github.com/scout-dht/scout/scout"
 func scoutgo_generate_keypair(sk, pk *C.uint8_t) (st C.int) {
 	defer guard(&st)
 	if sk == nil || pk == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	s, p, err := scout.GenerateKeyPair()
 	if err != nil {
-		return statusInternal // the random source failed: not the caller's fault
+		return failf(statusInternal, "the system's random source failed: %v", err)
 	}
 	outFixed(sk, s[:])
 	outFixed(pk, p[:])
@@ -25,7 +25,7 @@ func scoutgo_public_key(skp, pk *C.uint8_t) (st C.int) {
 	defer guard(&st)
 	var sk scout.SecretKey
 	if !inFixed(sk[:], skp) || pk == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	p := sk.PublicKey()
 	outFixed(pk, p[:])
@@ -38,11 +38,11 @@ func scoutgo_key_exchange(skp, peerp, shared *C.uint8_t) (st C.int) {
 	var sk scout.SecretKey
 	var peer scout.PublicKey
 	if !inFixed(sk[:], skp) || !inFixed(peer[:], peerp) || shared == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	s, err := scout.KeyExchange(sk, peer)
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	outFixed(shared, s[:])
 	return statusOK
@@ -53,7 +53,7 @@ func scoutgo_shared_target(sharedp, target *C.uint8_t) (st C.int) {
 	defer guard(&st)
 	var s scout.SharedSecret
 	if !inFixed(s[:], sharedp) || target == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	t := s.Target()
 	outFixed(target, t[:])
@@ -65,7 +65,7 @@ func scoutgo_shared_signing_key(sharedp, pk *C.uint8_t) (st C.int) {
 	defer guard(&st)
 	var s scout.SharedSecret
 	if !inFixed(s[:], sharedp) || pk == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	p := s.SigningPublicKey()
 	outFixed(pk, p[:])
@@ -78,7 +78,7 @@ func scoutgo_mutable_sign(sharedp *C.uint8_t, seq C.int64_t, v *C.uint8_t, n C.s
 	var s scout.SharedSecret
 	bv, ok := in(v, n)
 	if !inFixed(s[:], sharedp) || !ok || sig == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	signature := scout.SignMutable(s.SigningKey(), int64(seq), bv)
 	outFixed(sig, signature[:])
@@ -92,10 +92,10 @@ func scoutgo_mutable_verify(pkp *C.uint8_t, seq C.int64_t, v *C.uint8_t, n C.siz
 	var sig [scout.SignatureSize]byte
 	bv, ok := in(v, n)
 	if !inFixed(pk[:], pkp) || !ok || !inFixed(sig[:], sigp) {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	if !scout.VerifyMutable(pk, int64(seq), bv, sig) {
-		return statusDecrypt
+		return failf(statusDecrypt, "the signature does not verify with this key, seq and value")
 	}
 	return statusOK
 }

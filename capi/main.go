@@ -12,8 +12,9 @@
 //
 // The files mirror the header's sections: status.go (status codes and
 // versions), registry.go (handles), keys.go, entries.go, seal.go,
-// message.go, session.go, ops.go (synchronize, put, get, get_list),
-// dispatch.go, log.go and swarm.go.
+// message.go, session.go, ops.go (synchronize, put, get, get_list and
+// their _op forms), dispatch.go, log.go, swarm.go, errors.go (the
+// per-thread error text of scout_last_error) and op.go (scout_op handles).
 package main
 
 // #cgo CFLAGS: -I${SRCDIR}/../include -Wall -Wextra

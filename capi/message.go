@@ -11,11 +11,11 @@ func scoutgo_list_push_front(headp, m *C.uint8_t, n C.size_t, tokenp *C.uint8_t)
 	var head scout.ListHead
 	msg, ok := in(m, n)
 	if !inFixed(head[:], headp) || !ok || tokenp == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	token, err := head.PushFront(msg)
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	outFixed(tokenp, token[:])
 	outFixed(headp, head[:])
@@ -28,11 +28,11 @@ func scoutgo_message_encode(nextp, m *C.uint8_t, n C.size_t, blob *C.uint8_t, bl
 	var next scout.Hash
 	msg, ok := in(m, n)
 	if !inFixed(next[:], nextp) || !ok || blobLen == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	b, err := scout.EncodeMessage(next, msg)
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	return out(blob, blobLen, b)
 }
@@ -42,11 +42,11 @@ func scoutgo_message_parse(b *C.uint8_t, n C.size_t, m *C.uint8_t, mLen *C.size_
 	defer guard(&st)
 	blob, ok := in(b, n)
 	if !ok || mLen == nil || nextp == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	msg, next, err := scout.ParseMessage(blob)
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	if st := out(m, mLen, msg); st != statusOK {
 		return st
@@ -60,7 +60,7 @@ func scoutgo_message_hash(b *C.uint8_t, n C.size_t, hashp *C.uint8_t) (st C.int)
 	defer guard(&st)
 	blob, ok := in(b, n)
 	if !ok || hashp == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	h := scout.MessageHash(blob)
 	outFixed(hashp, h[:])

@@ -13,6 +13,7 @@ const (
 	kindEntries kind = iota + 1
 	kindSession
 	kindSwarm
+	kindOp
 )
 
 // The handle registry: the one map from the ids C holds to Go objects. Ids

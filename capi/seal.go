@@ -14,7 +14,7 @@ func scoutgo_seal(keyp, noncep, pt *C.uint8_t, n C.size_t, sealed *C.uint8_t, se
 	var key scout.SharedSecret
 	plaintext, ok := in(pt, n)
 	if !inFixed(key[:], keyp) || !ok || sealedLen == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	var s []byte
 	var err error
@@ -26,7 +26,7 @@ func scoutgo_seal(keyp, noncep, pt *C.uint8_t, n C.size_t, sealed *C.uint8_t, se
 		s, err = scout.SealWithNonce(key, nonce, plaintext)
 	}
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	return out(sealed, sealedLen, s)
 }
@@ -37,11 +37,11 @@ func scoutgo_open(keyp, sp *C.uint8_t, n C.size_t, pt *C.uint8_t, ptLen *C.size_
 	var key scout.SharedSecret
 	sealed, ok := in(sp, n)
 	if !inFixed(key[:], keyp) || !ok || ptLen == nil {
-		return statusInvalid
+		return failf(statusInvalid, causeNull)
 	}
 	plaintext, err := scout.Open(key, sealed)
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	return out(pt, ptLen, plaintext)
 }

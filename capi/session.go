@@ -5,8 +5,8 @@ import "C"
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,17 +54,39 @@ type session struct {
 // callback with SCOUT_CANCELLED.
 type op struct {
 	id        uint64
-	cancelled bool // ended by stop or free; guarded by session.mu
+	name      string // the function that started it, for error texts
+	cancelled bool   // ended by stop, free or scout_op_cancel; guarded by session.mu
 	onCancel  func()
+
+	ctx    context.Context    // what the operation's work runs under
+	cancel context.CancelFunc // ends ctx: when the work returns, or on scout_op_cancel
 }
 
 // optionsV1Size is the size of scout_session_options in ABI 1: the least a
 // caller may pass.
 const optionsV1Size = C.sizeof_scout_session_options
 
-// maxOptionsSize bounds the size a caller may claim, so that checking the
-// unknown tail cannot run off into unrelated memory.
+// maxOptionsSize bounds the size a caller may claim for an options struct,
+// so that checking the unknown tail cannot run off into unrelated memory.
 const maxOptionsSize = 4096
+
+// knownSize checks an options struct's size field: at least the struct's
+// first release, at most maxOptionsSize, and every byte beyond what this
+// library knows (fields of a newer header) zero, "default", so that
+// ignoring them is what the caller asked for. It sets the cause if not.
+func knownSize(p unsafe.Pointer, size, known uintptr, what string) bool {
+	if size < known || size > maxOptionsSize {
+		setCause(fmt.Sprintf("%s.size is %d: initialize the struct with its _init function (this library knows %d bytes)", what, size, known))
+		return false
+	}
+	for i, b := range unsafe.Slice((*byte)(p), size)[known:] {
+		if b != 0 {
+			setCause(fmt.Sprintf("%s has a field this library does not know set (byte %d of %d): the library is older than the header", what, known+uintptr(i), size))
+			return false
+		}
+	}
+	return true
+}
 
 // headerDefaultTimeout is SCOUT_DEFAULT_TIMEOUT_MS, the header's word for
 // scout.DefaultTimeout; TestDefaultTimeout holds the two equal. A timeout_ms
@@ -72,31 +94,19 @@ const maxOptionsSize = 4096
 const headerDefaultTimeout = C.SCOUT_DEFAULT_TIMEOUT_MS * time.Millisecond
 
 // options converts a caller's options to the core's, copying every string.
+// When they are unusable it sets the cause and ok is false.
 func options(p *C.scout_session_options) (opts scout.Options, logFn C.scout_log_fn, logUser C.uintptr_t, level slog.Level, ok bool) {
 	if p == nil {
 		return opts, nil, 0, 0, true
 	}
-	size := uintptr(p.size)
-	if size < optionsV1Size || size > maxOptionsSize {
+	if !knownSize(unsafe.Pointer(p), uintptr(p.size), optionsV1Size, "scout_session_options") {
 		return opts, nil, 0, 0, false
-	}
-	// Fields of a newer header that this library does not know must be zero
-	// ("default"): then ignoring them is what the caller asked for.
-	for _, b := range unsafe.Slice((*byte)(unsafe.Pointer(p)), size)[optionsV1Size:] {
-		if b != 0 {
-			return opts, nil, 0, 0, false
-		}
 	}
 	if p.listen_addr != nil {
 		opts.ListenAddr = C.GoString(p.listen_addr)
 	}
 	if p.bootstrap != nil {
-		opts.Bootstrap = []string{}
-		for _, a := range strings.Split(C.GoString(p.bootstrap), ",") {
-			if a = strings.TrimSpace(a); a != "" {
-				opts.Bootstrap = append(opts.Bootstrap, a)
-			}
-		}
+		opts.Bootstrap = scout.SplitNodes(C.GoString(p.bootstrap))
 	}
 	if p.state_file != nil {
 		opts.StateFile = C.GoString(p.state_file)
@@ -111,7 +121,7 @@ func scoutgo_session_new(p *C.scout_session_options, outp *C.uintptr_t) (st C.in
 	defer guard(&st)
 	opts, logFn, logUser, level, ok := options(p)
 	if !ok {
-		return statusInvalid
+		return statusInvalid // options set the cause
 	}
 	s := &session{pending: make(map[uint64]*op), done: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
@@ -121,7 +131,7 @@ func scoutgo_session_new(p *C.scout_session_options, outp *C.uintptr_t) (st C.in
 	}
 	core, err := scout.NewSession(opts)
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	s.core = core
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -145,12 +155,12 @@ func scoutgo_session_start(h C.uintptr_t) (st C.int) {
 	defer guard(&st)
 	s, ok := sessionOf(h)
 	if !ok {
-		return statusInvalid
+		return failf(statusInvalid, causeSession)
 	}
 	s.mu.Lock()
 	if s.life != lifeNew || s.closing {
 		s.mu.Unlock()
-		return statusWrongState
+		return failf(statusWrongState, "the session was already started (a session runs once)")
 	}
 	s.life = lifeStarting
 	s.mu.Unlock()
@@ -160,11 +170,11 @@ func scoutgo_session_start(h C.uintptr_t) (st C.int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.life != lifeStarting || s.closing {
-		return statusCancelled // stopped or freed meanwhile
+		return failf(statusCancelled, "the session was stopped or freed while it started")
 	}
 	if err != nil {
 		s.life = lifeStopped
-		return statusOf(err)
+		return fail(err)
 	}
 	s.life = lifeRunning
 	return statusOK
@@ -181,19 +191,19 @@ func scoutgo_session_stop(h C.uintptr_t) (st C.int) {
 	defer guard(&st)
 	s, ok := sessionOf(h)
 	if !ok {
-		return statusInvalid
+		return failf(statusInvalid, causeSession)
 	}
 	s.mu.Lock()
 	switch s.life {
 	case lifeNew:
 		s.mu.Unlock()
-		return statusWrongState
+		return failf(statusWrongState, "the session was never started")
 	case lifeStopped:
 		s.mu.Unlock()
 		return statusOK
 	}
 	s.life = lifeStopped
-	s.cancelPendingLocked()
+	s.cancelPendingLocked("the session was stopped")
 	s.mu.Unlock()
 	s.cancel()
 	if s.onDispatcher() {
@@ -202,7 +212,10 @@ func scoutgo_session_stop(h C.uintptr_t) (st C.int) {
 		go s.stopCore()
 		return statusOK
 	}
-	return statusOf(s.stopCore())
+	if err := s.stopCore(); err != nil {
+		return fail(err)
+	}
+	return statusOK
 }
 
 //export scoutgo_session_free
@@ -216,7 +229,7 @@ func scoutgo_session_free(h C.uintptr_t) {
 	s.mu.Lock()
 	s.closing = true
 	s.life = lifeStopped
-	s.cancelPendingLocked()
+	s.cancelPendingLocked("the session was freed")
 	s.mu.Unlock()
 	s.cancel()
 	if s.onDispatcher() {
@@ -235,12 +248,15 @@ func scoutgo_session_free(h C.uintptr_t) {
 func scoutgo_session_addr(h C.uintptr_t, buf *C.char, n *C.size_t) (st C.int) {
 	defer guard(&st)
 	s, ok := sessionOf(h)
-	if !ok || n == nil {
-		return statusInvalid
+	if !ok {
+		return failf(statusInvalid, causeSession)
+	}
+	if n == nil {
+		return failf(statusInvalid, "len is NULL")
 	}
 	a := s.core.Addr()
 	if !a.IsValid() {
-		return statusWrongState
+		return failf(statusWrongState, "the session has not been started")
 	}
 	return outString(buf, n, a.String())
 }
@@ -249,12 +265,15 @@ func scoutgo_session_addr(h C.uintptr_t, buf *C.char, n *C.size_t) (st C.int) {
 func scoutgo_session_port(h C.uintptr_t, port *C.uint16_t) (st C.int) {
 	defer guard(&st)
 	s, ok := sessionOf(h)
-	if !ok || port == nil {
-		return statusInvalid
+	if !ok {
+		return failf(statusInvalid, causeSession)
+	}
+	if port == nil {
+		return failf(statusInvalid, "port is NULL")
 	}
 	a := s.core.Addr()
 	if !a.IsValid() {
-		return statusWrongState
+		return failf(statusWrongState, "the session has not been started")
 	}
 	*port = C.uint16_t(a.Port())
 	return statusOK

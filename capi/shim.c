@@ -4,9 +4,68 @@
    else. Static strings live here so that no Go memory reaches the caller. */
 #include "shim.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "_cgo_export.h"
 
 #define H(p) ((uintptr_t)(const void *)(p))
+
+/* --- Error text, one per thread (scout_last_error) ------------------------ */
+
+/* What scout_last_error reports on this thread, and the cause the Go side
+   gave for the call in progress (scout_set_cause), if any. */
+static _Thread_local char tls_text[SCOUT_ERROR_STRLEN];
+static _Thread_local char tls_cause[SCOUT_ERROR_STRLEN];
+static _Thread_local int tls_has_cause;
+
+/* Copies s (n bytes, not NUL-terminated) to dst, NUL-terminated, cut to fit
+   cap at a UTF-8 character boundary. */
+static void copy_text(char *dst, size_t cap, const char *s, size_t n) {
+  if (n > cap - 1) {
+    n = cap - 1;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--; /* s[n] continues a character */
+  }
+  if (n > 0) memcpy(dst, s, n);
+  dst[n] = '\0';
+}
+
+void scout_set_cause(const char *cause, size_t n) {
+  copy_text(tls_cause, sizeof tls_cause, cause, n);
+  tls_has_cause = 1;
+}
+
+void scout_set_text(const char *text, size_t n) { copy_text(tls_text, sizeof tls_text, text, n); }
+
+/* begin starts a call: no cause yet. finish ends it: the thread's text is
+   "" on success, else "<function>: <cause>", the cause being what the Go
+   side set or, failing that, the status's description. */
+static void begin(void) { tls_has_cause = 0; }
+
+static scout_status finish(const char *fn, scout_status st) {
+  if (st == SCOUT_OK) {
+    tls_text[0] = '\0';
+  } else {
+    char text[2 * SCOUT_ERROR_STRLEN];
+    int n = snprintf(text, sizeof text, "%s: %s", fn, tls_has_cause ? tls_cause : scout_strerror(st));
+    copy_text(tls_text, sizeof tls_text, text, n < 0 ? 0 : (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+  }
+  tls_has_cause = 0;
+  return st;
+}
+
+/* A failure found here, before the Go side is called. */
+static scout_status fail(const char *fn, scout_status st, const char *cause) {
+  scout_set_cause(cause, strlen(cause));
+  return finish(fn, st);
+}
+
+/* Returns what a call to a Go export returned, with the thread's text set. */
+#define RET(call)                                  \
+  do {                                             \
+    begin();                                       \
+    return finish(__func__, (scout_status)(call)); \
+  } while (0)
 
 /* --- Versions and status codes ------------------------------------------ */
 
@@ -32,213 +91,290 @@ const char *scout_strerror(scout_status status) {
   return "unknown status";
 }
 
-scout_status scout_handle_count(size_t *count) { return (scout_status)scoutgo_handle_count(count); }
+scout_status scout_handle_count(size_t *count) { RET(scoutgo_handle_count(count)); }
 
 /* --- Keys ------------------------------------------------------------------ */
 
 scout_status scout_generate_keypair(uint8_t secret_key[SCOUT_KEY_SIZE], uint8_t public_key[SCOUT_KEY_SIZE]) {
-  return (scout_status)scoutgo_generate_keypair(secret_key, public_key);
+  RET(scoutgo_generate_keypair(secret_key, public_key));
 }
 
 scout_status scout_public_key(const uint8_t secret_key[SCOUT_KEY_SIZE], uint8_t public_key[SCOUT_KEY_SIZE]) {
-  return (scout_status)scoutgo_public_key((uint8_t *)secret_key, public_key);
+  RET(scoutgo_public_key((uint8_t *)secret_key, public_key));
 }
 
 scout_status scout_key_exchange(const uint8_t secret_key[SCOUT_KEY_SIZE],
                                 const uint8_t peer_public_key[SCOUT_KEY_SIZE],
                                 uint8_t shared_secret[SCOUT_KEY_SIZE]) {
-  return (scout_status)scoutgo_key_exchange((uint8_t *)secret_key, (uint8_t *)peer_public_key, shared_secret);
+  RET(scoutgo_key_exchange((uint8_t *)secret_key, (uint8_t *)peer_public_key, shared_secret));
 }
 
 scout_status scout_shared_target(const uint8_t shared_secret[SCOUT_KEY_SIZE], uint8_t target[SCOUT_HASH_SIZE]) {
-  return (scout_status)scoutgo_shared_target((uint8_t *)shared_secret, target);
+  RET(scoutgo_shared_target((uint8_t *)shared_secret, target));
 }
 
 scout_status scout_shared_signing_key(const uint8_t shared_secret[SCOUT_KEY_SIZE],
                                       uint8_t public_key[SCOUT_KEY_SIZE]) {
-  return (scout_status)scoutgo_shared_signing_key((uint8_t *)shared_secret, public_key);
+  RET(scoutgo_shared_signing_key((uint8_t *)shared_secret, public_key));
 }
 
 scout_status scout_mutable_sign(const uint8_t shared_secret[SCOUT_KEY_SIZE], int64_t seq, const uint8_t *bencoded_v,
                                 size_t len, uint8_t signature[SCOUT_SIGNATURE_SIZE]) {
-  return (scout_status)scoutgo_mutable_sign((uint8_t *)shared_secret, seq, (uint8_t *)bencoded_v, len, signature);
+  RET(scoutgo_mutable_sign((uint8_t *)shared_secret, seq, (uint8_t *)bencoded_v, len, signature));
 }
 
 scout_status scout_mutable_verify(const uint8_t public_key[SCOUT_KEY_SIZE], int64_t seq, const uint8_t *bencoded_v,
                                   size_t len, const uint8_t signature[SCOUT_SIGNATURE_SIZE]) {
-  return (scout_status)scoutgo_mutable_verify((uint8_t *)public_key, seq, (uint8_t *)bencoded_v, len,
-                                              (uint8_t *)signature);
+  RET(scoutgo_mutable_verify((uint8_t *)public_key, seq, (uint8_t *)bencoded_v, len,
+                                              (uint8_t *)signature));
 }
 
 /* --- Entry lists ----------------------------------------------------------- */
 
 scout_status scout_entries_new(scout_entries **out) {
   uintptr_t h = 0;
-  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  if (out == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "out is NULL");
+  begin();
   scout_status st = (scout_status)scoutgo_entries_new(&h);
   if (st == SCOUT_OK) *out = (scout_entries *)h;
-  return st;
+  return finish(__func__, st);
 }
 
 scout_status scout_entries_clone(const scout_entries *entries, scout_entries **out) {
   uintptr_t h = 0;
-  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  if (out == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "out is NULL");
+  begin();
   scout_status st = (scout_status)scoutgo_entries_clone(H(entries), &h);
   if (st == SCOUT_OK) *out = (scout_entries *)h;
-  return st;
+  return finish(__func__, st);
 }
 
 void scout_entries_free(scout_entries *entries) { scoutgo_entries_free(H(entries)); }
 
 scout_status scout_entries_count(const scout_entries *entries, size_t *count) {
-  return (scout_status)scoutgo_entries_count(H(entries), count);
+  RET(scoutgo_entries_count(H(entries), count));
 }
 
 scout_status scout_entries_assign(scout_entries *entries, uint32_t id, const uint8_t *value, size_t len,
                                   int64_t *seq) {
-  return (scout_status)scoutgo_entries_assign(H(entries), id, (uint8_t *)value, len, seq);
+  RET(scoutgo_entries_assign(H(entries), id, (uint8_t *)value, len, seq));
 }
 
 scout_status scout_entries_set(scout_entries *entries, uint32_t id, int64_t seq, const uint8_t *value,
                                size_t len) {
-  return (scout_status)scoutgo_entries_set(H(entries), id, seq, (uint8_t *)value, len);
+  RET(scoutgo_entries_set(H(entries), id, seq, (uint8_t *)value, len));
 }
 
 scout_status scout_entries_get(const scout_entries *entries, uint32_t id, int64_t *seq, uint8_t *value,
                                size_t *len) {
-  return (scout_status)scoutgo_entries_get(H(entries), id, seq, value, len);
+  RET(scoutgo_entries_get(H(entries), id, seq, value, len));
 }
 
 scout_status scout_entries_at(const scout_entries *entries, size_t index, uint32_t *id, int64_t *seq,
                               uint8_t *value, size_t *len) {
-  return (scout_status)scoutgo_entries_at(H(entries), index, id, seq, value, len);
+  RET(scoutgo_entries_at(H(entries), index, id, seq, value, len));
 }
 
 scout_status scout_entries_remove(scout_entries *entries, uint32_t id) {
-  return (scout_status)scoutgo_entries_remove(H(entries), id);
+  RET(scoutgo_entries_remove(H(entries), id));
 }
 
 scout_status scout_entries_serialize(const scout_entries *entries, uint8_t *buf, size_t *len) {
-  return (scout_status)scoutgo_entries_serialize(H(entries), buf, len);
+  RET(scoutgo_entries_serialize(H(entries), buf, len));
 }
 
 scout_status scout_entries_parse(const uint8_t *buf, size_t len, scout_entries **out, size_t *consumed) {
   uintptr_t h = 0;
-  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  if (out == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "out is NULL");
+  begin();
   scout_status st = (scout_status)scoutgo_entries_parse((uint8_t *)buf, len, &h, consumed);
   if (st == SCOUT_OK) *out = (scout_entries *)h;
-  return st;
+  return finish(__func__, st);
 }
 
 /* --- Sealing --------------------------------------------------------------- */
 
 scout_status scout_seal(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t *plaintext, size_t len, uint8_t *sealed,
                         size_t *sealed_len) {
-  return (scout_status)scoutgo_seal((uint8_t *)key, NULL, (uint8_t *)plaintext, len, sealed, sealed_len);
+  RET(scoutgo_seal((uint8_t *)key, NULL, (uint8_t *)plaintext, len, sealed, sealed_len));
 }
 
 scout_status scout_seal_with_nonce(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t nonce[SCOUT_NONCE_SIZE],
                                    const uint8_t *plaintext, size_t len, uint8_t *sealed, size_t *sealed_len) {
-  if (nonce == NULL) return SCOUT_INVALID_ARGUMENT;
-  return (scout_status)scoutgo_seal((uint8_t *)key, (uint8_t *)nonce, (uint8_t *)plaintext, len, sealed,
-                                    sealed_len);
+  if (nonce == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "nonce is NULL");
+  RET(scoutgo_seal((uint8_t *)key, (uint8_t *)nonce, (uint8_t *)plaintext, len, sealed,
+                                    sealed_len));
 }
 
 scout_status scout_open(const uint8_t key[SCOUT_KEY_SIZE], const uint8_t *sealed, size_t len, uint8_t *plaintext,
                         size_t *plaintext_len) {
-  return (scout_status)scoutgo_open((uint8_t *)key, (uint8_t *)sealed, len, plaintext, plaintext_len);
+  RET(scoutgo_open((uint8_t *)key, (uint8_t *)sealed, len, plaintext, plaintext_len));
 }
 
 /* --- Offline message lists ------------------------------------------------- */
 
 scout_status scout_list_push_front(uint8_t head[SCOUT_HASH_SIZE], const uint8_t *msg, size_t len,
                                    uint8_t token[SCOUT_HASH_SIZE]) {
-  return (scout_status)scoutgo_list_push_front(head, (uint8_t *)msg, len, token);
+  RET(scoutgo_list_push_front(head, (uint8_t *)msg, len, token));
 }
 
 scout_status scout_message_encode(const uint8_t next[SCOUT_HASH_SIZE], const uint8_t *msg, size_t len,
                                   uint8_t *blob, size_t *blob_len) {
-  return (scout_status)scoutgo_message_encode((uint8_t *)next, (uint8_t *)msg, len, blob, blob_len);
+  RET(scoutgo_message_encode((uint8_t *)next, (uint8_t *)msg, len, blob, blob_len));
 }
 
 scout_status scout_message_parse(const uint8_t *blob, size_t len, uint8_t *msg, size_t *msg_len,
                                  uint8_t next[SCOUT_HASH_SIZE]) {
-  return (scout_status)scoutgo_message_parse((uint8_t *)blob, len, msg, msg_len, next);
+  RET(scoutgo_message_parse((uint8_t *)blob, len, msg, msg_len, next));
 }
 
 scout_status scout_message_hash(const uint8_t *blob, size_t len, uint8_t hash[SCOUT_HASH_SIZE]) {
-  return (scout_status)scoutgo_message_hash((uint8_t *)blob, len, hash);
+  RET(scoutgo_message_hash((uint8_t *)blob, len, hash));
 }
 
 /* --- Sessions -------------------------------------------------------------- */
 
 scout_status scout_session_options_init(scout_session_options *opts) {
-  if (opts == NULL) return SCOUT_INVALID_ARGUMENT;
+  if (opts == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "opts is NULL");
   scout_session_options zero = {0};
   *opts = zero;
   opts->size = sizeof *opts;
-  return SCOUT_OK;
+  return finish(__func__, SCOUT_OK);
 }
 
 scout_status scout_session_new(const scout_session_options *opts, scout_session **out) {
   uintptr_t h = 0;
-  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  if (out == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "out is NULL");
+  begin();
   scout_status st = (scout_status)scoutgo_session_new((scout_session_options *)opts, &h);
   if (st == SCOUT_OK) *out = (scout_session *)h;
-  return st;
+  return finish(__func__, st);
 }
 
-scout_status scout_session_start(scout_session *session) { return (scout_status)scoutgo_session_start(H(session)); }
+scout_status scout_session_start(scout_session *session) { RET(scoutgo_session_start(H(session))); }
 
-scout_status scout_session_stop(scout_session *session) { return (scout_status)scoutgo_session_stop(H(session)); }
+scout_status scout_session_stop(scout_session *session) { RET(scoutgo_session_stop(H(session))); }
 
 void scout_session_free(scout_session *session) { scoutgo_session_free(H(session)); }
 
 scout_status scout_session_addr(const scout_session *session, char *buf, size_t *len) {
-  return (scout_status)scoutgo_session_addr(H(session), buf, len);
+  RET(scoutgo_session_addr(H(session), buf, len));
 }
 
 scout_status scout_session_port(const scout_session *session, uint16_t *port) {
-  return (scout_status)scoutgo_session_port(H(session), port);
+  RET(scoutgo_session_port(H(session), port));
 }
 
 scout_status scout_synchronize(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
                                scout_entries *entries, scout_entry_updated_fn entry_updated,
                                scout_finalize_fn finalize, scout_sync_finished_fn finished, void *user) {
-  return (scout_status)scoutgo_synchronize(H(session), (uint8_t *)shared_secret, H(entries), entry_updated,
-                                           finalize, finished, H(user));
+  RET(scoutgo_synchronize(H(session), (uint8_t *)shared_secret, H(entries), entry_updated,
+                                           finalize, finished, H(user)));
 }
 
 scout_status scout_put(scout_session *session, const uint8_t token[SCOUT_HASH_SIZE], const uint8_t *msg, size_t len,
                        scout_put_finished_fn finished, void *user) {
-  return (scout_status)scoutgo_put(H(session), (uint8_t *)token, (uint8_t *)msg, len, finished, H(user));
+  RET(scoutgo_put(H(session), (uint8_t *)token, (uint8_t *)msg, len, finished, H(user)));
 }
 
 scout_status scout_get(scout_session *session, const uint8_t hash[SCOUT_HASH_SIZE], scout_get_received_fn received,
                        void *user) {
-  return (scout_status)scoutgo_get(H(session), (uint8_t *)hash, received, H(user));
+  RET(scoutgo_get(H(session), (uint8_t *)hash, received, H(user)));
 }
 
 scout_status scout_get_list(scout_session *session, const uint8_t head[SCOUT_HASH_SIZE], size_t max,
                             scout_list_message_fn message, scout_list_finished_fn finished, void *user) {
-  return (scout_status)scoutgo_get_list(H(session), (uint8_t *)head, max, message, finished, H(user));
+  RET(scoutgo_get_list(H(session), (uint8_t *)head, max, message, finished, H(user)));
 }
 
 /* --- Loopback swarm -------------------------------------------------------- */
 
 scout_status scout_swarm_start(uint32_t nodes, uint16_t port, scout_swarm **out) {
   uintptr_t h = 0;
-  if (out == NULL) return SCOUT_INVALID_ARGUMENT;
+  if (out == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "out is NULL");
+  begin();
   scout_status st = (scout_status)scoutgo_swarm_start(nodes, port, &h);
   if (st == SCOUT_OK) *out = (scout_swarm *)h;
-  return st;
+  return finish(__func__, st);
 }
 
 scout_status scout_swarm_bootstrap(const scout_swarm *swarm, char *buf, size_t *len) {
-  return (scout_status)scoutgo_swarm_bootstrap(H(swarm), buf, len);
+  RET(scoutgo_swarm_bootstrap(H(swarm), buf, len));
 }
 
 void scout_swarm_free(scout_swarm *swarm) { scoutgo_swarm_free(H(swarm)); }
+
+/* --- Error text and per-operation control -------------------------------- */
+
+scout_status scout_last_error(char *buf, size_t *len) {
+  /* Never changes the text it reports. */
+  if (len == NULL) return SCOUT_INVALID_ARGUMENT;
+  size_t need = strlen(tls_text) + 1;
+  if (buf == NULL || *len < need) {
+    *len = need;
+    return SCOUT_BUFFER_TOO_SMALL;
+  }
+  memcpy(buf, tls_text, need);
+  *len = need;
+  return SCOUT_OK;
+}
+
+scout_status scout_op_options_init(scout_op_options *opts) {
+  if (opts == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "opts is NULL");
+  scout_op_options zero = {0};
+  *opts = zero;
+  opts->size = sizeof *opts;
+  return finish(__func__, SCOUT_OK);
+}
+
+scout_status scout_synchronize_op(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                  scout_entries *entries, const scout_op_options *opts, scout_op **op,
+                                  scout_entry_updated_fn entry_updated, scout_finalize_fn finalize,
+                                  scout_sync_finished_fn finished, void *user) {
+  uintptr_t h = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_synchronize_op(H(session), (uint8_t *)shared_secret, H(entries),
+                                                         (scout_op_options *)opts, op ? &h : NULL, entry_updated,
+                                                         finalize, finished, H(user));
+  if (st == SCOUT_OK && op != NULL) *op = (scout_op *)h;
+  return finish(__func__, st);
+}
+
+scout_status scout_put_op(scout_session *session, const uint8_t token[SCOUT_HASH_SIZE], const uint8_t *msg,
+                          size_t len, const scout_op_options *opts, scout_op **op, scout_put_finished_fn finished,
+                          void *user) {
+  uintptr_t h = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_put_op(H(session), (uint8_t *)token, (uint8_t *)msg, len,
+                                                 (scout_op_options *)opts, op ? &h : NULL, finished, H(user));
+  if (st == SCOUT_OK && op != NULL) *op = (scout_op *)h;
+  return finish(__func__, st);
+}
+
+scout_status scout_get_op(scout_session *session, const uint8_t hash[SCOUT_HASH_SIZE], const scout_op_options *opts,
+                          scout_op **op, scout_get_received_fn received, void *user) {
+  uintptr_t h = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_get_op(H(session), (uint8_t *)hash, (scout_op_options *)opts,
+                                                 op ? &h : NULL, received, H(user));
+  if (st == SCOUT_OK && op != NULL) *op = (scout_op *)h;
+  return finish(__func__, st);
+}
+
+scout_status scout_get_list_op(scout_session *session, const uint8_t head[SCOUT_HASH_SIZE], size_t max,
+                               const scout_op_options *opts, scout_op **op, scout_list_message_fn message,
+                               scout_list_finished_fn finished, void *user) {
+  uintptr_t h = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_get_list_op(H(session), (uint8_t *)head, max, (scout_op_options *)opts,
+                                                      op ? &h : NULL, message, finished, H(user));
+  if (st == SCOUT_OK && op != NULL) *op = (scout_op *)h;
+  return finish(__func__, st);
+}
+
+scout_status scout_op_cancel(scout_op *op) { RET(scoutgo_op_cancel(H(op))); }
+
+void scout_op_free(scout_op *op) { scoutgo_op_free(H(op)); }
 
 /* --- Trampolines: Go calls the caller's callbacks through these ----------- */
 

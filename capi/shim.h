@@ -9,6 +9,12 @@
 
 #include "scout.h"
 
+/* The calling thread's error text (scout_last_error): the cause of the call
+   in progress, which the shim prefixes with the function's name, and the
+   whole text, which the dispatcher sets before each completion. */
+void scout_set_cause(const char *cause, size_t n);
+void scout_set_text(const char *text, size_t n);
+
 void scout_call_log(scout_log_fn fn, uintptr_t user, int level, const char *msg);
 void scout_call_entry_updated(scout_entry_updated_fn fn, uintptr_t user, uint32_t id, int64_t seq,
                               const uint8_t *value, size_t len);

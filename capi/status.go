@@ -67,7 +67,7 @@ func guard(st *C.int) {
 		if panicHook != nil {
 			panicHook(r, debug.Stack())
 		}
-		*st = statusInternal
+		*st = failf(statusInternal, "internal error (a panic was recovered: %v)", r)
 	}
 }
 
@@ -130,11 +130,15 @@ func outFixed(p *C.uint8_t, src []byte) {
 // SCOUT_BUFFER_TOO_SMALL and the size needed in *n.
 func out(buf *C.uint8_t, n *C.size_t, data []byte) C.int {
 	if n == nil {
-		return statusInvalid
+		return failf(statusInvalid, "len is NULL")
 	}
 	if uint64(*n) < uint64(len(data)) || (buf == nil && len(data) > 0) {
+		have := uint64(*n)
+		if buf == nil {
+			have = 0
+		}
 		*n = C.size_t(len(data))
-		return statusBufferTooSmall
+		return failf(statusBufferTooSmall, "the buffer holds %d bytes, %d are needed", have, len(data))
 	}
 	if len(data) > 0 {
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), len(data)), data)

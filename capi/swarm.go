@@ -20,7 +20,7 @@ func scoutgo_swarm_start(nodes C.uint32_t, port C.uint16_t, outp *C.uintptr_t) (
 	defer cancel()
 	sw, err := swarm.Start(ctx, swarm.Options{Nodes: int(nodes), Port: int(port)})
 	if err != nil {
-		return statusOf(err)
+		return fail(err)
 	}
 	*outp = register(kindSwarm, sw)
 	return statusOK
@@ -30,8 +30,11 @@ func scoutgo_swarm_start(nodes C.uint32_t, port C.uint16_t, outp *C.uintptr_t) (
 func scoutgo_swarm_bootstrap(h C.uintptr_t, buf *C.char, n *C.size_t) (st C.int) {
 	defer guard(&st)
 	obj, ok := lookup(h, kindSwarm)
-	if !ok || n == nil {
-		return statusInvalid
+	if !ok {
+		return failf(statusInvalid, causeSwarm)
+	}
+	if n == nil {
+		return failf(statusInvalid, "len is NULL")
 	}
 	return outString(buf, n, obj.(*swarm.Swarm).Bootstrap())
 }

@@ -22,9 +22,16 @@
 ** Every function that can fail returns a scout_status: SCOUT_OK (0) on
 ** success, another value otherwise. The values are frozen; new ones are only
 ** appended, so treat an unknown value like SCOUT_INTERNAL. scout_strerror()
-** gives a static description. There is no "last error" state: the status is
-** the whole report. A Go panic inside the library is recovered and reported
-** as SCOUT_INTERNAL; it never unwinds into your code.
+** gives a static description of a status. A Go panic inside the library is
+** recovered and reported as SCOUT_INTERNAL; it never unwinds into your code.
+**
+** The status says what kind of failure it was; the text of its cause is
+** kept per thread (chosen over a per-operation result, so that every call
+** and every completion has one): right after a function returns a status,
+** scout_last_error() on the same thread gives its cause, e.g.
+** `scout_session_new: bootstrap node "example.org": missing port in
+** address`, and a completion callback runs with the cause of its status
+** set on its thread. See "Error text and per-operation control" at the end.
 **
 ** When a function fails, its output parameters are left unchanged unless its
 ** documentation says otherwise (SCOUT_BUFFER_TOO_SMALL writes the size
@@ -55,7 +62,7 @@
 ** ------------------------------------------------------------------------
 ** HANDLES
 **
-** scout_entries, scout_session and scout_swarm are opaque handles. Their
+** scout_entries, scout_session, scout_swarm and scout_op are opaque handles. Their
 ** values are identifiers in a registry inside the library, never pointers
 ** to memory, and an identifier is never reused within a process. A NULL,
 ** freed, stale or wrong-kind handle makes a function return
@@ -70,12 +77,14 @@
 **   thread-safe: calls on one handle from several threads are serialized
 **   inside the library.
 ** - Network operations (scout_synchronize, scout_put, scout_get,
-**   scout_get_list) are asynchronous. An operation that fails to start
-**   returns an error status and never calls any of its callbacks. One that
-**   starts returns SCOUT_OK and later calls its completion callback exactly
-**   once: with SCOUT_OK, with an error, or with SCOUT_CANCELLED when the
-**   session is stopped or freed first. The completion callback is never
-**   called from inside the call that started the operation.
+**   scout_get_list, and their _op forms) are asynchronous. An operation
+**   that fails to start returns an error status and never calls any of its
+**   callbacks. One that starts returns SCOUT_OK and later calls its
+**   completion callback exactly once: with SCOUT_OK, with an error, or with
+**   SCOUT_CANCELLED when the session is stopped or freed first, or the
+**   operation is cancelled through its scout_op handle. The completion
+**   callback is never called from inside the call that started the
+**   operation, nor from inside scout_op_cancel.
 ** - Callbacks (including the log callback) run on a thread owned by the
 **   library: one dispatcher thread per session, so the callbacks of one
 **   session never run concurrently with each other and always run in the
@@ -198,9 +207,11 @@ typedef enum scout_status {
   SCOUT_BUFFER_TOO_SMALL = 3,
   /** No such entry, index, or DHT item. */
   SCOUT_NOT_FOUND = 4,
-  /** The operation's deadline passed (scout_session_options.timeout_ms). */
+  /** The operation's deadline passed (scout_session_options.timeout_ms,
+      or scout_op_options.timeout_ms). */
   SCOUT_TIMEOUT = 5,
-  /** The operation was cancelled by scout_session_stop or _free. */
+  /** The operation was cancelled by scout_session_stop or _free, or
+      through its scout_op handle (scout_op_cancel). */
   SCOUT_CANCELLED = 6,
   /** A sealed value or a signature failed to authenticate: tampered,
       truncated, or made with another key. */
@@ -226,7 +237,7 @@ typedef enum scout_status {
 SCOUT_API const char *scout_strerror(scout_status status);
 
 /**
-** Reports how many handles (entry lists, sessions, swarms) are alive in the
+** Reports how many handles (entry lists, sessions, swarms, operations) are alive in the
 ** process. For tests: a binding can check that it frees what it creates.
 ** Errors: SCOUT_INVALID_ARGUMENT if count is NULL.
 ** Thread: any.
@@ -852,6 +863,148 @@ SCOUT_API scout_status scout_swarm_bootstrap(const scout_swarm *swarm, char *buf
 ** Thread: any; blocks until the nodes are closed.
 */
 SCOUT_API void scout_swarm_free(scout_swarm *swarm);
+
+/* ======================================================================
+** Error text and per-operation control
+**
+** Appended to ABI 1 in release 0.2.0: every function above keeps its
+** signature and meaning. A program that needs these checks
+** scout_version() (or that the symbols resolve) before calling them.
+*/
+
+/** A buffer this large holds any text scout_last_error writes, with its
+    terminating NUL. */
+#define SCOUT_ERROR_STRLEN 512
+
+/**
+** Writes the cause of the calling thread's last failure: a NUL-terminated,
+** one-line English text, "<function>: <cause>", e.g.
+** `scout_session_new: bootstrap node "example.org": missing port in
+** address` or `scout_get: not found: no node holds 2c26b46b...`.
+**
+** Which failure it describes, per thread (the library keeps one text per
+** thread; nothing is shared between threads):
+**   - every function that returns a scout_status sets it: to the cause of
+**     its failure when it returns anything but SCOUT_OK, to "" when it
+**     returns SCOUT_OK. scout_last_error itself never changes it. Functions
+**     that return no status (scout_version, scout_abi_version,
+**     scout_strerror, the _free functions) leave it alone;
+**   - a completion callback (scout_sync_finished_fn, scout_put_finished_fn,
+**     scout_get_received_fn, scout_list_finished_fn) runs with its thread's
+**     text set to the cause of its status ("" for SCOUT_OK), so that the
+**     callback can read it. Other callbacks leave it alone.
+** So read it right after the call that failed, or first thing in the
+** completion callback, before calling another scout function on that
+** thread. A text longer than SCOUT_ERROR_STRLEN - 1 bytes is cut at a
+** UTF-8 character boundary.
+** Ownership: writes to buf / *len (see OWNERSHIP AND BUFFERS; *len counts
+** the NUL, so the text "" gives *len == 1); SCOUT_ERROR_STRLEN bytes always
+** suffice.
+** Errors: SCOUT_BUFFER_TOO_SMALL (*len set to the size needed, the text
+** kept for another try); SCOUT_INVALID_ARGUMENT if len is NULL.
+** Thread: any; it reads the calling thread's text.
+*/
+SCOUT_API scout_status scout_last_error(char *buf, size_t *len);
+
+/**
+** One network operation started through a scout_*_op function, for
+** cancelling it. Opaque handle; see HANDLES above. It lives until
+** scout_op_free, whether the operation has ended or not: freeing it lets
+** the operation go on (it does not cancel), and cancelling an operation
+** that has ended is a harmless SCOUT_WRONG_STATE.
+*/
+typedef struct scout_op scout_op;
+
+/**
+** How to run one operation. Initialize with scout_op_options_init, then set
+** the fields you need: zero means "default". Fields are only ever appended;
+** `size` tells the library which ones you know. Read during the call that
+** starts the operation only.
+*/
+typedef struct scout_op_options {
+  /** sizeof(scout_op_options), as set by scout_op_options_init. */
+  size_t size;
+  /** This operation's deadline in milliseconds, counted from its start.
+      0: the session's (scout_session_options.timeout_ms). It may be
+      shorter or longer than the session's. When it passes, the operation
+      completes with SCOUT_TIMEOUT. */
+  uint32_t timeout_ms;
+} scout_op_options;
+
+/**
+** Sets opts->size and every other field to zero: all defaults.
+** Errors: SCOUT_INVALID_ARGUMENT if opts is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_op_options_init(scout_op_options *opts);
+
+/**
+** scout_synchronize with per-operation control: the same arguments and
+** callbacks, the same promises, plus opts (NULL: all defaults) and op.
+** If op is not NULL and the operation starts, *op receives a handle that
+** cancels it (scout_op_cancel) and that the caller frees with scout_op_free;
+** if op is NULL, no handle is made. If the operation does not start, *op is
+** left alone and no callback runs.
+** Errors (returned; no callback runs): those of scout_synchronize, and
+** SCOUT_INVALID_ARGUMENT for an opts->size smaller than this header's first
+** scout_op_options or with unknown nonzero fields beyond this library's.
+** Thread: any; the callbacks run on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_synchronize_op(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                            scout_entries *entries, const scout_op_options *opts, scout_op **op,
+                                            scout_entry_updated_fn entry_updated, scout_finalize_fn finalize,
+                                            scout_sync_finished_fn finished, void *user);
+
+/**
+** scout_put with per-operation control; opts and op as for
+** scout_synchronize_op.
+** Thread: any; finished runs on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_put_op(scout_session *session, const uint8_t token[SCOUT_HASH_SIZE], const uint8_t *msg,
+                                    size_t len, const scout_op_options *opts, scout_op **op,
+                                    scout_put_finished_fn finished, void *user);
+
+/**
+** scout_get with per-operation control; opts and op as for
+** scout_synchronize_op.
+** Thread: any; received runs on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_get_op(scout_session *session, const uint8_t hash[SCOUT_HASH_SIZE],
+                                    const scout_op_options *opts, scout_op **op, scout_get_received_fn received,
+                                    void *user);
+
+/**
+** scout_get_list with per-operation control; opts and op as for
+** scout_synchronize_op. The deadline bounds the whole walk.
+** Thread: any; the callbacks run on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_get_list_op(scout_session *session, const uint8_t head[SCOUT_HASH_SIZE], size_t max,
+                                         const scout_op_options *opts, scout_op **op, scout_list_message_fn message,
+                                         scout_list_finished_fn finished, void *user);
+
+/**
+** Cancels one operation. If it is still in flight, it stops working on the
+** network, its callbacks not yet delivered are dropped (a finalize callback
+** already running finishes first), and its completion runs exactly once
+** with SCOUT_CANCELLED, later, on the dispatcher thread (never inside this
+** call); its session and other operations go on.
+** Returns SCOUT_OK if the operation was in flight and is now cancelled;
+** SCOUT_WRONG_STATE if it had already ended (its completion has run or is
+** about to run, with its own status; stopping or freeing the session ends
+** every operation); SCOUT_INVALID_ARGUMENT for a NULL, freed or wrong-kind
+** handle.
+** Thread: any, including the session's callbacks.
+*/
+SCOUT_API scout_status scout_op_cancel(scout_op *op);
+
+/**
+** Frees an operation handle. The operation goes on and completes as it
+** would have; only the means to cancel it is gone. NULL and already freed
+** handles are ignored. It may be called at any time, including from the
+** operation's own completion callback.
+** Thread: any.
+*/
+SCOUT_API void scout_op_free(scout_op *op);
 
 #ifdef __cplusplus
 } /* extern "C" */

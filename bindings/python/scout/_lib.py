@@ -72,6 +72,7 @@ MESSAGE_HEADER_SIZE = 23
 MAX_MESSAGE_SIZE = 973
 MAX_BLOB_SIZE = 996
 ADDR_STRLEN = 64
+ERROR_STRLEN = 512
 DEFAULT_TIMEOUT_MS = 30000
 
 # Status codes (enum scout_status). Frozen; new ones are only appended.
@@ -130,6 +131,15 @@ class SessionOptions(Structure):
         ("log", LOG_FN),
         ("log_user", c_void_p),
         ("log_level", c_int),
+    ]
+
+
+class OpOptions(Structure):
+    """struct scout_op_options. Fields are only ever appended."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("timeout_ms", c_uint32),
     ]
 
 
@@ -192,6 +202,23 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("scout_swarm_start", _status, [c_uint32, c_uint16, _handle_out]),
     ("scout_swarm_bootstrap", _status, [_p, c_char_p, _size_p]),
     ("scout_swarm_free", None, [_p]),
+    # Error text and per-operation control
+    ("scout_last_error", _status, [c_char_p, _size_p]),
+    ("scout_op_options_init", _status, [POINTER(OpOptions)]),
+    (
+        "scout_synchronize_op",
+        _status,
+        [_p, _p, _p, POINTER(OpOptions), _handle_out, ENTRY_UPDATED_FN, FINALIZE_FN, SYNC_FINISHED_FN, _p],
+    ),
+    ("scout_put_op", _status, [_p, _p, _p, c_size_t, POINTER(OpOptions), _handle_out, PUT_FINISHED_FN, _p]),
+    ("scout_get_op", _status, [_p, _p, POINTER(OpOptions), _handle_out, GET_RECEIVED_FN, _p]),
+    (
+        "scout_get_list_op",
+        _status,
+        [_p, _p, c_size_t, POINTER(OpOptions), _handle_out, LIST_MESSAGE_FN, LIST_FINISHED_FN, _p],
+    ),
+    ("scout_op_cancel", _status, [_p]),
+    ("scout_op_free", None, [_p]),
 ]
 
 

@@ -65,6 +65,9 @@ pub const SCOUT_MAX_BLOB_SIZE: usize = 996;
 /// A buffer this large holds any address string the library returns, NUL
 /// included.
 pub const SCOUT_ADDR_STRLEN: usize = 64;
+/// A buffer this large holds any text [`scout_last_error`] writes, NUL
+/// included.
+pub const SCOUT_ERROR_STRLEN: usize = 512;
 
 // ---------------------------------------------------------------------------
 // Status codes
@@ -123,6 +126,25 @@ pub struct scout_session {
 pub struct scout_swarm {
     _data: [u8; 0],
     _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+/// `scout_op`: one operation started through a `scout_*_op` function, for
+/// cancelling it. Opaque: only used behind pointers.
+#[repr(C)]
+pub struct scout_op {
+    _data: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
+/// `scout_op_options`. Initialize with [`scout_op_options_init`]; zero
+/// means "default".
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct scout_op_options {
+    /// `sizeof(scout_op_options)`, as set by the `_init` function.
+    pub size: usize,
+    /// This operation's deadline in milliseconds. 0: the session's.
+    pub timeout_ms: u32,
 }
 
 /// `SCOUT_LOG_DEBUG`, the numbers of Go's log/slog.
@@ -459,4 +481,58 @@ extern "C" {
     ) -> scout_status;
     /// Stops every node of the swarm and frees it.
     pub fn scout_swarm_free(swarm: *mut scout_swarm);
+
+    // Error text and per-operation control.
+    /// The cause of the calling thread's last failure, NUL-terminated
+    /// (`""` after a success); inside a completion, the completion's.
+    pub fn scout_last_error(buf: *mut c_char, len: *mut usize) -> scout_status;
+    /// Sets `opts->size` and every other field to zero (all defaults).
+    pub fn scout_op_options_init(opts: *mut scout_op_options) -> scout_status;
+    /// [`scout_synchronize`] with options and an operation handle.
+    pub fn scout_synchronize_op(
+        session: *mut scout_session,
+        shared_secret: *const u8,
+        entries: *mut scout_entries,
+        opts: *const scout_op_options,
+        op: *mut *mut scout_op,
+        entry_updated: scout_entry_updated_fn,
+        finalize: scout_finalize_fn,
+        finished: scout_sync_finished_fn,
+        user: *mut c_void,
+    ) -> scout_status;
+    /// [`scout_put`] with options and an operation handle.
+    pub fn scout_put_op(
+        session: *mut scout_session,
+        token: *const u8,
+        msg: *const u8,
+        len: usize,
+        opts: *const scout_op_options,
+        op: *mut *mut scout_op,
+        finished: scout_put_finished_fn,
+        user: *mut c_void,
+    ) -> scout_status;
+    /// [`scout_get`] with options and an operation handle.
+    pub fn scout_get_op(
+        session: *mut scout_session,
+        hash: *const u8,
+        opts: *const scout_op_options,
+        op: *mut *mut scout_op,
+        received: scout_get_received_fn,
+        user: *mut c_void,
+    ) -> scout_status;
+    /// [`scout_get_list`] with options and an operation handle.
+    pub fn scout_get_list_op(
+        session: *mut scout_session,
+        head: *const u8,
+        max: usize,
+        opts: *const scout_op_options,
+        op: *mut *mut scout_op,
+        message: scout_list_message_fn,
+        finished: scout_list_finished_fn,
+        user: *mut c_void,
+    ) -> scout_status;
+    /// Cancels one operation: its completion comes once, `SCOUT_CANCELLED`.
+    pub fn scout_op_cancel(op: *mut scout_op) -> scout_status;
+    /// Frees an operation handle; the operation goes on.
+    pub fn scout_op_free(op: *mut scout_op);
 }

@@ -482,6 +482,7 @@ fn ffi_mirrors_the_header() {
         ("SCOUT_MAX_MESSAGE_SIZE", ffi::SCOUT_MAX_MESSAGE_SIZE as i64),
         ("SCOUT_MAX_BLOB_SIZE", ffi::SCOUT_MAX_BLOB_SIZE as i64),
         ("SCOUT_ADDR_STRLEN", ffi::SCOUT_ADDR_STRLEN as i64),
+        ("SCOUT_ERROR_STRLEN", ffi::SCOUT_ERROR_STRLEN as i64),
         ("SCOUT_DEFAULT_TIMEOUT_MS", ffi::SCOUT_DEFAULT_TIMEOUT_MS as i64),
         ("SCOUT_LOG_DEBUG", ffi::SCOUT_LOG_DEBUG as i64),
         ("SCOUT_LOG_INFO", ffi::SCOUT_LOG_INFO as i64),
