@@ -151,7 +151,7 @@ extern "C" {
 /** The library release this header comes with, and what scout_version()
     returns. This is the version's one home: the build reads it from here,
     and a test (tests/lint/check_version.cmake) checks the bindings' copies. */
-#define SCOUT_VERSION "0.1.0"
+#define SCOUT_VERSION "0.2.0"
 
 #define SCOUT_KEY_SIZE 32            /* X25519 secret, public or shared key */
 #define SCOUT_HASH_SIZE 20           /* SHA-1: a DHT target, list head or token */

@@ -73,7 +73,7 @@ from .session import Session, Swarm
 
 # SCOUT_VERSION of include/scout.h, as is the version in pyproject.toml
 # (tests/lint/check_version.cmake checks both).
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: The path of the loaded libscout.
 library_path: str = _lib.LIBRARY_PATH

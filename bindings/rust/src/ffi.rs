@@ -27,7 +27,7 @@ use std::marker::{PhantomData, PhantomPinned};
 /// The binary interface this file describes: `libscout.so.1`.
 pub const SCOUT_ABI_VERSION: c_uint = 1;
 /// The library release the header comes with (NUL-terminated, as in C).
-pub const SCOUT_VERSION: &[u8] = b"0.1.0\0";
+pub const SCOUT_VERSION: &[u8] = b"0.2.0\0";
 
 /// X25519 secret, public or shared key.
 pub const SCOUT_KEY_SIZE: usize = 32;
