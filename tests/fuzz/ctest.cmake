@@ -19,7 +19,9 @@ set(SCOUT_FUZZ_TARGETS
   dht-store-put  ./internal/dht   FuzzStorePut
   entries        ./scout          FuzzParseEntries
   message        ./scout          FuzzParseMessage
-  sealed         ./scout          FuzzOpen)
+  sealed         ./scout          FuzzOpen
+  portmap-pcp    ./internal/portmap FuzzParsePCP
+  portmap-ssdp   ./internal/portmap FuzzParseSSDP)
 
 list(LENGTH SCOUT_FUZZ_TARGETS _n)
 math(EXPR _last "${_n} - 1")
