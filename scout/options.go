@@ -43,6 +43,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Store bounds what the node keeps for others.
 	Store StoreLimits
+	// PortMap says whether to map the node's UDP port on the home router
+	// (PCP, NAT-PMP or UPnP IGD; see PortMapAuto for the default rule).
+	PortMap PortMap
 }
 
 // StoreLimits bound what a node keeps for others. The zero value means the

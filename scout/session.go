@@ -39,6 +39,7 @@ type Session struct {
 	cancel context.CancelFunc
 	ops    sync.WaitGroup // operations and background work in flight
 	active atomic.Int64   // operations in flight
+	pm     portMapState   // the port mapping on the router (portmap.go)
 }
 
 // NewSession checks opts and returns a session that is not yet started. A
@@ -47,6 +48,9 @@ type Session struct {
 func NewSession(opts Options) (*Session, error) {
 	if opts.Timeout < 0 {
 		return nil, fmt.Errorf("%w: negative timeout", ErrInvalidArgument)
+	}
+	if err := opts.PortMap.check(); err != nil {
+		return nil, err
 	}
 	if opts.ListenAddr != "" {
 		if _, _, err := net.SplitHostPort(opts.ListenAddr); err != nil {
@@ -106,6 +110,7 @@ func (s *Session) Start(ctx context.Context) error {
 	s.ops.Add(1)
 	s.mu.Unlock()
 
+	s.startPortMap()
 	s.bootstrap(ctx)
 	go s.maintain()
 	return nil
@@ -159,6 +164,7 @@ func (s *Session) Stop() error {
 	s.state = stateStopped
 	s.mu.Unlock()
 	s.cancel()
+	s.stopPortMap()
 	s.ops.Wait()
 	err := s.saveState(s.node)
 	s.node.Close()
