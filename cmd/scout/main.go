@@ -43,6 +43,13 @@ var usageText = fmt.Sprintf(`Usage:
                                             from port P (default: any); print
                                             "bootstrap 127.0.0.1:PORT", run until
                                             interrupted or DURATION passes
+  scout serve [--listen ADDR] [--portmap|--no-portmap] [--for DURATION]
+                                            run one full DHT node until interrupted or
+                                            DURATION passes; print "listening ADDR",
+                                            then "mapped udp IP:PORT via upnp|natpmp|pcp"
+                                            once the router maps its port (default: map
+                                            when on a LAN or public address with the
+                                            public routers; removed on exit)
   scout demo                                Alice and Bob on a loopback swarm: keys,
                                             entries, offline messages, all verified
 
@@ -141,7 +148,9 @@ type cli struct {
 	all   bool          // get --all
 	nodes int           // swarm --nodes
 	port  int           // swarm --port
-	dur   time.Duration // swarm --for
+	dur   time.Duration // swarm --for, serve --for
+
+	portmap, noPortmap bool // serve --portmap, --no-portmap
 }
 
 // command is one subcommand: its positional arguments, the flags only it
@@ -160,6 +169,7 @@ var commands = []command{
 	{name: "put", args: []string{"MESSAGE"}, flags: []string{"list"}, run: put},
 	{name: "get", args: []string{"HASH"}, flags: []string{"all"}, run: get},
 	{name: "swarm", flags: []string{"nodes", "port", "for"}, run: swarmCmd},
+	{name: "serve", flags: []string{"for", "portmap", "no-portmap"}, run: serveCmd},
 	{name: "demo", run: demo},
 }
 
@@ -215,6 +225,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.IntVar(&c.nodes, "nodes", 32, "")
 	fs.IntVar(&c.port, "port", 0, "")
 	fs.DurationVar(&c.dur, "for", 0, "")
+	fs.BoolVar(&c.portmap, "portmap", false, "")
+	fs.BoolVar(&c.noPortmap, "no-portmap", false, "")
 
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
