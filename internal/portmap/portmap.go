@@ -316,7 +316,8 @@ func (m *Mapper) establish(ctx context.Context, hp **held) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		reasons = append(reasons, fmt.Sprintf("%s: %v", c.protocol(), err))
+		p := string(c.protocol()) + ": "
+		reasons = append(reasons, p+strings.TrimPrefix(err.Error(), p))
 	}
 	return fmt.Errorf("the gateway %v maps nothing for %v:%d (%s)", rt.gateway, rt.local, m.cfg.Port, strings.Join(reasons, "; "))
 }
