@@ -10,8 +10,9 @@ root=$(pwd)
 
 # Debian packages: valgrind for the C tests, libtorrent and PyNaCl for the
 # interoperability tests (they run with /usr/bin/python3), pkg-config for
-# the Rust crate's build script.
-want=(valgrind python3-libtorrent python3-nacl python3-pytest pkg-config)
+# the Rust crate's build script, miniupnpd (its nftables build) and nftables
+# for the port mapping tests' router (tests/natlab).
+want=(valgrind python3-libtorrent python3-nacl python3-pytest pkg-config miniupnpd miniupnpd-nftables nftables)
 missing=()
 for p in "${want[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

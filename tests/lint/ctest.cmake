@@ -6,10 +6,10 @@
 #   lint-version      every copy of the version says what include/scout.h
 #                     says (check_version.cmake)
 #   lint-gofmt        gofmt -l lists no Go file of the module (gofmt.sh)
-#   lint-staticcheck  staticcheck over ./..., the interop tests included;
-#                     run with `go run` at a pinned version, which the Go
-#                     module proxy serves to a fresh machine (and the Go
-#                     build cache keeps afterwards)
+#   lint-staticcheck  staticcheck over ./..., the interop and natlab tests
+#                     included; run with `go run` at a pinned version, which
+#                     the Go module proxy serves to a fresh machine (and the
+#                     Go build cache keeps afterwards)
 
 set(SCOUT_STATICCHECK_VERSION v0.8.2)
 
@@ -21,7 +21,7 @@ add_test(NAME lint-gofmt
   WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
 add_test(NAME lint-staticcheck
   COMMAND "${GO_EXECUTABLE}" run "honnef.co/go/tools/cmd/staticcheck@${SCOUT_STATICCHECK_VERSION}"
-          -tags interop ./...
+          -tags interop,natlab ./...
   WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
 set_tests_properties(lint-version lint-gofmt PROPERTIES LABELS lint TIMEOUT 120)
 set_tests_properties(lint-staticcheck PROPERTIES LABELS lint TIMEOUT 900)
