@@ -2,8 +2,9 @@
 // synchronizes the entry list two peers share, stores and reads offline
 // messages, runs a loopback swarm and shows the whole flow in a demo.
 //
-// Run "scout -h" for the usage text. Exit status: 0 ok, 1 bad usage or
-// input, 2 network error or timeout, 3 not found.
+// Run "scout -h" for the usage text, "scout COMMAND -h" for a command's.
+// Exit status: 0 ok, 1 bad usage or input, 2 network error or timeout, 3
+// not found.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -52,30 +54,37 @@ var usageText = fmt.Sprintf(`Usage:
                                             public routers; removed on exit)
   scout demo                                Alice and Bob on a loopback swarm: keys,
                                             entries, offline messages, all verified
+  scout version                             print the version (also: scout --version)
 
 Flags, before or after the arguments:
-  --bootstrap HOST:PORT[,HOST:PORT...]  nodes to join through
-                                        (default: the public mainline DHT routers)
-  --timeout DURATION                    give up after this long (default %v)
+  --bootstrap HOST:PORT[,HOST:PORT...]  nodes to join through (default: those
+                                        $SCOUT_BOOTSTRAP lists, else the public
+                                        mainline DHT routers; "" for none)
+  --timeout DURATION                    give up after this long (default %v);
+                                        when no node answers the join, fail after
+                                        at most %v
   --json                                print JSON instead of text: one object
-                                        (get --all: one list of them)
+                                        (get --all: one list of them); an error
+                                        too: {"error", "kind", "exit_status"}
   --state FILE                          state file that keeps the node warm between
                                         runs (default: one per bootstrap list under
                                         the user cache directory; "" for none)
   --no-state                            keep no state file
   --listen HOST:PORT                    UDP address to bind (default: a random port)
-  -h, --help                            show this help
+  -v, --verbose                         log what the node does to stderr
+  -h, --help                            show this help; after a command, its help
+  --version                             print the version
 
 swarm and demo run their own loopback nodes: --bootstrap, --state and
 --listen do not apply to them.
 
 A value or message that is not printable UTF-8 (or starts with "0x") is
 printed as 0x followed by its hex. Use "--" before an argument that starts
-with "-". Errors go to stderr, even with --json.
+with "-". Errors go to stderr (with --json, to stdout as a JSON object).
 
 Exit status: 0 ok, 1 bad usage or input, 2 network error or timeout,
 3 not found.
-`, scout.DefaultTimeout)
+`, scout.DefaultTimeout, joinWait)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -138,11 +147,13 @@ func exitCode(err error) int {
 type cli struct {
 	stdout, stderr io.Writer
 
-	bootstrap []string // nil: scout.DefaultBootstrap
-	timeout   time.Duration
-	json      bool
-	state     string // the state file; "" for none
-	listen    string
+	bootstrap     []string // nil: scout.DefaultBootstrap
+	bootstrapFrom string   // where bootstrap came from, for error texts
+	timeout       time.Duration
+	json          bool
+	verbose       bool
+	state         string // the state file; "" for none
+	listen        string
 
 	list  string        // put --list
 	all   bool          // get --all
@@ -171,6 +182,7 @@ var commands = []command{
 	{name: "swarm", flags: []string{"nodes", "port", "for"}, run: swarmCmd},
 	{name: "serve", flags: []string{"for", "portmap", "no-portmap"}, run: serveCmd},
 	{name: "demo", run: demo},
+	{name: "version", run: versionCmd},
 }
 
 // commandFlag reports whether a flag belongs to some commands only.
@@ -187,26 +199,110 @@ type optString struct {
 func (f *optString) String() string     { return f.val }
 func (f *optString) Set(s string) error { f.val, f.set = s, true; return nil }
 
+// helpRequest is -h or --help: the usage of the command named, or the
+// whole usage when none is.
+type helpRequest struct{ command string }
+
+func (h *helpRequest) Error() string { return "help requested" }
+
 // run is the whole program but for the process: it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
-	c := &cli{stdout: stdout, stderr: stderr}
+	c := &cli{stdout: stdout, stderr: stderr, json: wantsJSON(args)}
 	err := c.dispatch(ctx, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usageText)
+	var help *helpRequest
+	if errors.As(err, &help) {
+		if help.command == "" {
+			fmt.Fprint(stdout, usageText)
+		} else {
+			fmt.Fprint(stdout, commandUsage(help.command))
+		}
 		return exitOK
 	}
 	if err != nil {
-		msg := strings.TrimPrefix(err.Error(), "scout: ")
-		fmt.Fprintf(stderr, "scout: %s\n", msg)
-		if errors.Is(err, errUsage) {
-			fmt.Fprintln(stderr, "Run 'scout --help' for usage.")
-		}
+		c.report(err)
 	}
 	return exitCode(err)
+}
+
+// report tells what went wrong: one line on stderr, with a pointer to the
+// usage for a usage error; with --json, one JSON object on stdout instead.
+func (c *cli) report(err error) {
+	msg := strings.TrimPrefix(err.Error(), "scout: ")
+	if c.json {
+		_ = c.printJSON(struct {
+			Error      string `json:"error"`
+			Kind       string `json:"kind"`
+			ExitStatus int    `json:"exit_status"`
+		}{msg, errorKind(err), exitCode(err)})
+		return
+	}
+	fmt.Fprintf(c.stderr, "scout: %s\n", msg)
+	if errors.Is(err, errUsage) {
+		fmt.Fprintln(c.stderr, "Run 'scout --help' for usage.")
+	}
+}
+
+// errorKind names an error's kind for --json: the library's error kinds
+// (as the C API's statuses), "usage" for the command line, "io" for files.
+func errorKind(err error) string {
+	for _, k := range []struct {
+		target error
+		name   string
+	}{
+		{errUsage, "usage"},
+		{errDemo, "demo"},
+		{scout.ErrInvalidArgument, "invalid_argument"},
+		{scout.ErrTooLarge, "too_large"},
+		{scout.ErrNotFound, "not_found"},
+		{scout.ErrTimeout, "timeout"},
+		{context.DeadlineExceeded, "timeout"},
+		{scout.ErrCancelled, "cancelled"},
+		{context.Canceled, "cancelled"},
+		{scout.ErrDecrypt, "decrypt_failed"},
+		{scout.ErrWrongState, "wrong_state"},
+		{scout.ErrNetwork, "network"},
+		{scout.ErrConflict, "conflict"},
+	} {
+		if errors.Is(err, k.target) {
+			return k.name
+		}
+	}
+	return "io"
+}
+
+// wantsJSON reports whether --json is among the flags, so that even an
+// error in parsing the rest is reported as JSON.
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "-json", "--json=true", "-json=true":
+			return true
+		}
+	}
+	return false
+}
+
+// flagName matches a flag as Go's flag package echoes it (one dash).
+var flagName = regexp.MustCompile(`(^|[\s:])-([A-Za-z][A-Za-z0-9-]*)`)
+
+// twoDashes rewrites the flag package's "-name" as "--name", the way the
+// usage shows flags.
+func twoDashes(msg string) string {
+	msg = strings.Replace(msg, "flag provided but not defined:", "unknown flag", 1)
+	return flagName.ReplaceAllStringFunc(msg, func(m string) string {
+		at := strings.Index(m, "-")
+		name := m[at+1:]
+		if len(name) == 1 { // -v, -h: their one-letter forms
+			return m
+		}
+		return m[:at] + "--" + name
+	})
 }
 
 func (c *cli) dispatch(ctx context.Context, args []string) error {
@@ -227,13 +323,25 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.dur, "for", 0, "")
 	fs.BoolVar(&c.portmap, "portmap", false, "")
 	fs.BoolVar(&c.noPortmap, "no-portmap", false, "")
+	fs.BoolVar(&c.verbose, "v", false, "")
+	fs.BoolVar(&c.verbose, "verbose", false, "")
+	var help, showVersion bool
+	fs.BoolVar(&help, "h", false, "")
+	fs.BoolVar(&help, "help", false, "")
+	fs.BoolVar(&showVersion, "version", false, "")
 
 	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
 	if err != nil {
-		return usagef("%v", err)
+		return usagef("%s", twoDashes(err.Error()))
+	}
+	if help {
+		if len(pos) > 0 && commandDocs[pos[0]].synopsis != "" {
+			return &helpRequest{command: pos[0]}
+		}
+		return &helpRequest{}
+	}
+	if showVersion {
+		return versionCmd(ctx, c, nil)
 	}
 	if len(pos) == 0 {
 		return usagef("no command given")
@@ -255,7 +363,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	}
 	if len(pos) != len(cmd.args) {
 		synopsis := strings.TrimSpace("scout " + cmd.name + " " + strings.Join(cmd.args, " "))
-		return usagef("%s: expected %d argument(s), got %d", synopsis, len(cmd.args), len(pos))
+		return usagef("%s: expected %d argument(s), got %d (scout %s --help)", synopsis, len(cmd.args), len(pos), cmd.name)
 	}
 
 	if c.timeout <= 0 {
@@ -266,17 +374,19 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 			return usagef("--listen %q: %v", c.listen, err)
 		}
 	}
-	if bootstrap.set {
-		c.bootstrap = []string{} // given empty: join through no node, state file only
-		for _, b := range strings.Split(bootstrap.val, ",") {
-			if b = strings.TrimSpace(b); b != "" {
-				c.bootstrap = append(c.bootstrap, b)
-			}
-		}
+	c.bootstrapFrom = "--bootstrap"
+	switch {
+	case bootstrap.set:
+		// Given empty: join through no node, state file only.
+		c.bootstrap = scout.SplitNodes(bootstrap.val)
+	case scout.BootstrapFromEnv() != nil:
+		c.bootstrap, c.bootstrapFrom = scout.BootstrapFromEnv(), "$"+scout.BootstrapEnv
+	default:
+		c.bootstrapFrom = "the public routers"
 	}
 	for _, b := range c.bootstrap {
 		if _, _, err := net.SplitHostPort(b); err != nil {
-			return usagef("--bootstrap %q: %v", b, err)
+			return usagef("%s %q: %v", c.bootstrapFrom, b, err)
 		}
 	}
 	switch {

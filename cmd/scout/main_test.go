@@ -269,7 +269,7 @@ func TestBadInput(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{"no command", []string{"--json"}, "no command"},
+		{"no command", []string{"-v"}, "no command"},
 		{"unknown command", []string{"frob"}, "unknown command"},
 		{"missing args", []string{"sync", key, pub}, "expected 4"},
 		{"extra args", []string{"get", "a", "b"}, "expected 1"},
@@ -282,7 +282,10 @@ func TestBadInput(t *testing.T) {
 		{"message too long", []string{"put", strings.Repeat("m", scout.MaxMessageSize+1)}, "too large"},
 		{"bad list file", []string{"put", "x", "--list", key}, "list file"},
 		{"flag of another command", []string{"put", "x", "--all"}, "does not take --all"},
-		{"unknown flag", []string{"get", "--frob"}, "not defined"},
+		{"unknown flag", []string{"get", "--frob"}, "unknown flag --frob"},
+		{"unknown flag, one dash", []string{"get", "-frob"}, "unknown flag --frob"},
+		{"flag without its value", []string{"get", "x", "--list"}, "needs an argument: --list"},
+		{"bad duration", []string{"get", "x", "--timeout", "soon"}, `invalid value "soon" for flag --timeout`},
 		{"bad timeout", []string{"get", strings.Repeat("0", 40), "--timeout", "-1s"}, "--timeout"},
 		{"bad bootstrap", []string{"get", strings.Repeat("0", 40), "--bootstrap", "nowhere"}, "--bootstrap"},
 		{"bad swarm size", []string{"swarm", "--nodes", "0"}, "--nodes"},
@@ -299,11 +302,142 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("no arguments: exit %d, stderr %q; want 1 and the usage", r.code, r.stderr)
 	}
 	for _, h := range []string{"-h", "--help"} {
-		if r := scoutRun(t, "get", h); r.code != 0 || !strings.Contains(r.stdout, "Usage:") ||
+		if r := scoutRun(t, h); r.code != 0 || !strings.Contains(r.stdout, "Usage:") ||
 			!strings.Contains(r.stdout, fmt.Sprintf("(default %v)", scout.DefaultTimeout)) {
 			t.Errorf("%s: exit %d, stdout %q", h, r.code, r.stdout)
 		}
 	}
+}
+
+// TestCommandHelp: every command has its own --help, which names its
+// arguments and shows its flags with two dashes.
+func TestCommandHelp(t *testing.T) {
+	for _, cmd := range commands {
+		for _, h := range []string{"-h", "--help"} {
+			r := scoutRun(t, cmd.name, h)
+			want := "Usage: scout " + cmd.name
+			if r.code != 0 || !strings.HasPrefix(r.stdout, want) || r.stderr != "" {
+				t.Errorf("scout %s %s: exit %d, stdout %q, stderr %q", cmd.name, h, r.code, r.stdout, r.stderr)
+				continue
+			}
+			for _, a := range cmd.args {
+				if !strings.Contains(r.stdout, a) {
+					t.Errorf("scout %s %s does not name %s", cmd.name, h, a)
+				}
+			}
+			for _, f := range append(slices.Clone(cmd.flags), "help") {
+				if !strings.Contains(r.stdout, "--"+f) {
+					t.Errorf("scout %s %s does not show --%s", cmd.name, h, f)
+				}
+			}
+			for _, line := range strings.Split(r.stdout, "\n") {
+				if f := strings.TrimSpace(line); strings.HasPrefix(f, "-") && !strings.HasPrefix(f, "--") &&
+					!strings.HasPrefix(f, "-v, --") && !strings.HasPrefix(f, "-h, --") {
+					t.Errorf("scout %s %s shows a flag with one dash: %q", cmd.name, h, line)
+				}
+			}
+		}
+	}
+	// Help wins over everything else on the line, wherever it stands.
+	if r := scoutRun(t, "--bootstrap", "nowhere", "sync", "--help"); r.code != 0 || !strings.HasPrefix(r.stdout, "Usage: scout sync FILE") {
+		t.Errorf("sync --help after a bad flag: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}, {"-version"}} {
+		r := scoutRun(t, args...).ok(t)
+		if !strings.HasPrefix(r.stdout, "scout "+version+" (go") {
+			t.Errorf("scout %v: %q", args, r.stdout)
+		}
+	}
+	var v struct{ Version, Go, Platform string }
+	r := scoutRun(t, "version", "--json").ok(t)
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Version != version || v.Go == "" {
+		t.Errorf("version --json: %q (%v)", r.stdout, err)
+	}
+}
+
+// TestJSONErrors: with --json an error is a JSON object on stdout, and
+// nothing goes to stderr.
+func TestJSONErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		kind string
+		exit int
+		msg  string
+	}{
+		{[]string{"frob", "--json"}, "usage", exitUsage, "unknown command"},
+		{[]string{"--json", "get", "--frob"}, "usage", exitUsage, "unknown flag --frob"},
+		{[]string{"get", "abcd", "--json"}, "invalid_argument", exitUsage, "40 hex digits"},
+		{[]string{"get", strings.Repeat("ab", 20), "--json", "--bootstrap", bootstrap, "--no-state"}, "not_found", exitNotFound, "not found"},
+	} {
+		r := scoutRun(t, tc.args...)
+		var e struct {
+			Error      string `json:"error"`
+			Kind       string `json:"kind"`
+			ExitStatus int    `json:"exit_status"`
+		}
+		err := json.Unmarshal([]byte(r.stdout), &e)
+		if err != nil || r.code != tc.exit || e.ExitStatus != tc.exit || e.Kind != tc.kind ||
+			!strings.Contains(e.Error, tc.msg) || r.stderr != "" {
+			t.Errorf("scout %v: exit %d, stdout %q (%v), stderr %q; want kind %s, exit %d, %q",
+				tc.args, r.code, r.stdout, err, r.stderr, tc.kind, tc.exit, tc.msg)
+		}
+	}
+}
+
+// TestDeadBootstrapFailsFast: when no bootstrap node answers, the command
+// says so within joinWait, not after the whole --timeout.
+func TestDeadBootstrapFailsFast(t *testing.T) {
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := c.LocalAddr().String()
+	c.Close()
+	start := time.Now()
+	r := scoutRun(t, "get", strings.Repeat("ab", 20), "--bootstrap", dead, "--no-state", "--timeout", "60s")
+	took := time.Since(start)
+	if r.code != exitNetwork || !strings.Contains(r.stderr, "no DHT node answered") || !strings.Contains(r.stderr, dead) {
+		t.Errorf("get through a dead bootstrap: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if took > joinWait+3*time.Second {
+		t.Errorf("get through a dead bootstrap took %v; the join gets %v", took, joinWait)
+	}
+}
+
+// TestVerbose: -v logs what the node does to stderr, and nothing else
+// changes on stdout.
+func TestVerbose(t *testing.T) {
+	dir := t.TempDir()
+	quiet := scoutNet(t, dir, "put", "verbose test").ok(t)
+	loud := scoutNet(t, dir, "put", "verbose test", "-v").ok(t)
+	if loud.stdout != quiet.stdout || quiet.stderr != "" {
+		t.Errorf("-v changed stdout (%q, %q), or the quiet run wrote %q", quiet.stdout, loud.stdout, quiet.stderr)
+	}
+	for _, want := range []string{`msg="joining the DHT"`, "msg=joined", "good=", "msg=done"} {
+		if !strings.Contains(loud.stderr, want) {
+			t.Errorf("-v: stderr lacks %q: %s", want, loud.stderr)
+		}
+	}
+}
+
+// TestBootstrapEnv: without --bootstrap, the command joins through the
+// nodes $SCOUT_BOOTSTRAP lists; --bootstrap wins over it.
+func TestBootstrapEnv(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(scout.BootstrapEnv, bootstrap)
+	hash := strings.TrimSpace(scoutRun(t, "put", "through the variable", "--no-state").ok(t).stdout)
+	r := scoutRun(t, "get", hash, "--state", filepath.Join(dir, "s.json")).ok(t)
+	if !strings.HasPrefix(r.stdout, "through the variable\n") {
+		t.Errorf("get through %s: %q", scout.BootstrapEnv, r.stdout)
+	}
+	t.Setenv(scout.BootstrapEnv, "nowhere")
+	if r := scoutRun(t, "get", hash, "--no-state"); r.code != exitUsage || !strings.Contains(r.stderr, "$SCOUT_BOOTSTRAP") {
+		t.Errorf("a malformed %s: exit %d, stderr %q", scout.BootstrapEnv, r.code, r.stderr)
+	}
+	scoutRun(t, "get", hash, "--no-state", "--bootstrap", bootstrap).ok(t)
 }
 
 func TestSwarmCommand(t *testing.T) {

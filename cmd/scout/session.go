@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -30,10 +33,17 @@ func defaultStateFile(bootstrap []string) string {
 	return filepath.Join(dir, "scout", "state-"+hex.EncodeToString(sum[:6])+".json")
 }
 
+// joinWait bounds the wait for a first answer when a command's node joins
+// the DHT: a node that heard from nobody by then fails at once, saying so,
+// rather than spend the whole --timeout on lookups that cannot succeed.
+// Answering nodes reply within milliseconds (a loopback swarm) to a second
+// or two (the public routers).
+const joinWait = 5 * time.Second
+
 // withSession starts a short-lived, read-only node (BEP 43: the swarm does
 // not route through it once it is gone), runs f on it and stops it on every
 // path; stopping saves the state file, so the next command starts warm.
-// The whole of it is bounded by --timeout.
+// The whole of it is bounded by --timeout; the join, by joinWait too.
 func (c *cli) withSession(ctx context.Context, f func(context.Context, *scout.Session) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -42,13 +52,19 @@ func (c *cli) withSession(ctx context.Context, f func(context.Context, *scout.Se
 		// up as a warning when the state is saved.
 		_ = os.MkdirAll(filepath.Dir(c.state), 0o700)
 	}
-	s, err := scout.NewSession(scout.Options{
+	opts := scout.Options{
 		ListenAddr: c.listen,
 		Bootstrap:  c.bootstrap,
 		StateFile:  c.state,
 		Timeout:    c.timeout,
 		ReadOnly:   true,
-	})
+	}
+	log := slog.New(discard{})
+	if c.verbose {
+		log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opts.Logger = log
+	}
+	s, err := scout.NewSession(opts)
 	if err != nil {
 		return err
 	}
@@ -57,10 +73,47 @@ func (c *cli) withSession(ctx context.Context, f func(context.Context, *scout.Se
 			c.warnf("%v", strings.TrimPrefix(err.Error(), "scout: "))
 		}
 	}()
-	if err := s.Start(ctx); err != nil {
+	wait := min(c.timeout, joinWait)
+	joinCtx, cancelJoin := context.WithTimeout(ctx, wait)
+	start := time.Now()
+	log.Info("joining the DHT", "bootstrap", strings.Join(c.bootstrap, ","), "from", c.bootstrapFrom, "state", c.state)
+	err = s.Start(joinCtx)
+	cancelJoin()
+	if err != nil {
 		return err
 	}
-	return f(ctx, s)
+	nodes, good := s.NodeCount()
+	log.Info("joined", "listen", s.Addr(), "nodes", nodes, "good", good, "took", time.Since(start).Round(time.Microsecond))
+	if good == 0 {
+		return fmt.Errorf("%w: no DHT node answered within %v: %s", scout.ErrNetwork,
+			time.Since(start).Round(100*time.Millisecond), c.unreachable())
+	}
+	start = time.Now()
+	err = f(ctx, s)
+	log.Info("done", "took", time.Since(start).Round(time.Microsecond), "error", err)
+	return err
+}
+
+// discard is a slog.Handler that keeps nothing: the log of a command run
+// without -v.
+type discard struct{}
+
+func (discard) Enabled(context.Context, slog.Level) bool  { return false }
+func (discard) Handle(context.Context, slog.Record) error { return nil }
+func (d discard) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discard) WithGroup(string) slog.Handler           { return d }
+
+// unreachable says which nodes did not answer and where they came from.
+func (c *cli) unreachable() string {
+	switch {
+	case c.bootstrap == nil:
+		return "the public routers (" + strings.Join(scout.DefaultBootstrap, ", ") +
+			") are unreachable; without Internet access, use --bootstrap or $" + scout.BootstrapEnv
+	case len(c.bootstrap) == 0:
+		return "no bootstrap node was given, and the state file knows no node that answers"
+	}
+	return "the bootstrap node(s) " + strings.Join(c.bootstrap, ", ") + " (from " + c.bootstrapFrom +
+		") do not answer: is the address right, and is a DHT node running there?"
 }
 
 // isText reports whether b prints as itself on one line: valid UTF-8, only

@@ -6,7 +6,8 @@
 #
 # The copies, which their languages need as literals: bindings/python's
 # pyproject.toml and scout/__init__.py (__version__), bindings/rust's
-# Cargo.toml, Cargo.lock and src/ffi.rs (SCOUT_VERSION). CONFIGURED, the
+# Cargo.toml, Cargo.lock and src/ffi.rs (SCOUT_VERSION), and the command's
+# cmd/scout/help.go (scout --version). CONFIGURED, the
 # version the build directory was configured with, must match too. The
 # libraries as built are checked by the C, Python and Rust tests, which
 # compare scout_version() with the header's and their package's version.
@@ -52,6 +53,7 @@ expect(bindings/python/pyproject.toml "^version = \"([^\"]*)\"$")
 expect(bindings/python/scout/__init__.py "^__version__ = \"([^\"]*)\"$")
 expect(bindings/rust/Cargo.toml "^version = \"([^\"]*)\"$")
 expect(bindings/rust/src/ffi.rs "^pub const SCOUT_VERSION: &\\[u8\\] = b\"([^\"]*)\\\\0\"")
+expect(cmd/scout/help.go "^const version = \"([^\"]*)\"$")
 
 # Cargo.lock: the version line right after `name = "scout"`.
 file(READ "${SOURCE_DIR}/bindings/rust/Cargo.lock" lock)

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/scout-dht/scout/scout"
+)
+
+// version is the release this command belongs to: SCOUT_VERSION of
+// include/scout.h (tests/lint/check_version.cmake checks the copy).
+const version = "0.2.0"
+
+// flagHelp describes every flag once, as usage texts show it: always with
+// two dashes (-v and -h also have one-letter forms).
+var flagHelp = map[string][2]string{
+	"bootstrap":  {"--bootstrap HOST:PORT[,HOST:PORT...]", "nodes to join through (default: those $SCOUT_BOOTSTRAP lists, else the public mainline DHT routers; \"\" for none)"},
+	"timeout":    {"--timeout DURATION", fmt.Sprintf("give up after this long (default %v); the join itself gets at most %v", scout.DefaultTimeout, joinWait)},
+	"json":       {"--json", "print one JSON object (get --all: one list of them), errors included: {\"error\", \"kind\", \"exit_status\"}"},
+	"state":      {"--state FILE", "state file that keeps the node warm between runs (default: one per bootstrap list under the user cache directory; \"\" for none)"},
+	"no-state":   {"--no-state", "keep no state file"},
+	"listen":     {"--listen HOST:PORT", "UDP address to bind (default: a random port)"},
+	"verbose":    {"-v, --verbose", "log what the node does to stderr"},
+	"help":       {"-h, --help", "show this help"},
+	"list":       {"--list FILE", "chain the message to the list whose head FILE keeps (created if missing), and keep the new head there"},
+	"all":        {"--all", "walk the list to its end: one \"HASH MESSAGE\" line per message, then \"N messages\""},
+	"nodes":      {"--nodes N", "how many nodes (default 32)"},
+	"port":       {"--port P", "the first node's UDP port, the others follow (default: any)"},
+	"for":        {"--for DURATION", "stop after this long (default: when interrupted)"},
+	"portmap":    {"--portmap", "ask the router to forward the node's port (UPnP, NAT-PMP, PCP)"},
+	"no-portmap": {"--no-portmap", "never ask the router"},
+}
+
+// The flags every command that runs a node of its own takes.
+var networkFlags = []string{"bootstrap", "timeout", "state", "no-state", "listen", "json", "verbose"}
+
+// commandDoc is what `scout COMMAND --help` says about a command.
+type commandDoc struct {
+	synopsis string   // after "scout "
+	about    string   // what it does
+	flags    []string // in flagHelp
+}
+
+var commandDocs = map[string]commandDoc{
+	"gen-key": {"gen-key FILE",
+		"Writes a new X25519 secret key to FILE (mode 0600; an existing file is not replaced) and prints its public key, 64 hex digits.",
+		[]string{"json"}},
+	"dump-key": {"dump-key FILE",
+		"Prints the public key (64 hex digits) of the secret key in FILE.",
+		[]string{"json"}},
+	"sync": {"sync FILE PEER_PUBLIC_HEX ID VALUE",
+		"Sets entry ID (a number from 0 to 4294967295) to VALUE in the entry list that FILE's key shares with the peer whose public key is PEER_PUBLIC_HEX, synchronizes it with the DHT (read, merge, write), and prints every entry as \"ID SEQ VALUE\".",
+		networkFlags},
+	"put": {"put MESSAGE [--list FILE]",
+		"Stores MESSAGE (at most 973 bytes) as an offline message and prints its hash, the new head of its list.",
+		append([]string{"list"}, networkFlags...)},
+	"get": {"get HASH [--all]",
+		"Prints the message stored under HASH (40 hex digits), then \"next HASH\" (zeros at the list's end). Exit status 3 if no node holds it.",
+		append([]string{"all"}, networkFlags...)},
+	"swarm": {"swarm [--nodes N] [--port P] [--for DURATION]",
+		"Runs a loopback swarm of DHT nodes on 127.0.0.1 and prints \"bootstrap 127.0.0.1:PORT\" first; other commands (or SCOUT_BOOTSTRAP) join through that address. Runs until interrupted or --for passes.",
+		[]string{"nodes", "port", "for", "timeout"}},
+	"serve": {"serve [--listen ADDR] [--portmap|--no-portmap] [--for DURATION]",
+		"Runs one full DHT node until interrupted or --for passes; prints \"listening ADDR\", then \"mapped udp IP:PORT via upnp|natpmp|pcp\" once the router maps its port (default: map when on a LAN or public address with the public routers; removed on exit).",
+		[]string{"listen", "portmap", "no-portmap", "for", "bootstrap", "timeout", "state", "no-state", "json"}},
+	"demo": {"demo",
+		"Alice and Bob on an embedded loopback swarm: keys, entries, offline messages, every step verified.",
+		[]string{"timeout"}},
+	"version": {"version",
+		"Prints the release of Scout this command belongs to, and the Go toolchain and platform it was built for.",
+		[]string{"json"}},
+}
+
+// commandUsage is `scout COMMAND --help`.
+func commandUsage(name string) string {
+	d := commandDocs[name]
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: scout %s\n\n%s\n", d.synopsis, wrap(d.about, 76, ""))
+	flags := append(append([]string(nil), d.flags...), "help")
+	b.WriteString("\nFlags, before or after the arguments:\n")
+	for _, f := range flags {
+		h := flagHelp[f]
+		fmt.Fprintf(&b, "  %s\n%s\n", h[0], wrap(h[1], 70, "      "))
+	}
+	b.WriteString("\nExit status: 0 ok, 1 bad usage or input, 2 network error or timeout, 3 not found.\n")
+	return b.String()
+}
+
+// wrap breaks text into lines of at most width characters, each after indent.
+func wrap(text string, width int, indent string) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, indent+line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, indent+line)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// versionCmd prints the versions.
+func versionCmd(_ context.Context, c *cli, _ []string) error {
+	platform := runtime.GOOS + "/" + runtime.GOARCH
+	if c.json {
+		return c.printJSON(struct {
+			Version  string `json:"version"`
+			Go       string `json:"go"`
+			Platform string `json:"platform"`
+		}{version, runtime.Version(), platform})
+	}
+	_, err := fmt.Fprintf(c.stdout, "scout %s (%s %s)\n", version, runtime.Version(), platform)
+	return err
+}
