@@ -11,8 +11,10 @@ root=$(pwd)
 # Debian packages: valgrind for the C tests, libtorrent and PyNaCl for the
 # interoperability tests (they run with /usr/bin/python3), pkg-config for
 # the Rust crate's build script, miniupnpd (its nftables build) and nftables
-# for the port mapping tests' router (tests/natlab).
-want=(valgrind python3-libtorrent python3-nacl python3-pytest pkg-config miniupnpd miniupnpd-nftables nftables)
+# for the port mapping tests' router (tests/natlab), Microsoft GSL for the
+# C++ API's tests, python3-venv for the fresh-venv install test.
+want=(valgrind python3-libtorrent python3-nacl python3-pytest pkg-config miniupnpd miniupnpd-nftables nftables
+  libmsgsl-dev python3-venv)
 missing=()
 for p in "${want[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
