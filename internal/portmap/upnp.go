@@ -169,6 +169,10 @@ type upnpClient struct {
 	v2      *internetgateway2.WANIPConnection2 // set when the device has it: AddAnyPortMapping
 	service string                             // its service type, for logs
 	ext     netip.Addr
+	// The ports remove deletes: the one granted, and the one of an
+	// AddPortMapping left unanswered (it may have been made). A port
+	// refused as taken (718) is another host's, never deleted.
+	granted, asking uint16
 }
 
 func newUPnPClient(gateway, local netip.Addr) *upnpClient {
@@ -328,12 +332,17 @@ func (c *upnpClient) add(ctx context.Context, internalPort, externalPort uint16,
 	secs := seconds(lease)
 	port := externalPort
 	for try := 0; ; try++ {
+		c.asking = port
 		err := c.dev.AddPortMappingCtx(ctx, "", port, "UDP", internalPort, c.local.String(), true, upnpDescription, secs)
+		if err == nil || upnpCode(err) != 0 {
+			c.asking = 0 // answered
+		}
 		if upnpCode(err) == upnpOnlyPermanent && secs != 0 {
 			secs = 0
 			continue
 		}
 		if err == nil {
+			c.granted = port
 			l := time.Duration(secs) * time.Second
 			return grant{external: netip.AddrPortFrom(c.ext, port), lease: l}, nil
 		}
@@ -342,7 +351,13 @@ func (c *upnpClient) add(ctx context.Context, internalPort, externalPort uint16,
 		}
 		if c.v2 != nil && try == 0 {
 			got, err := c.v2.AddAnyPortMappingCtx(ctx, "", port, "UDP", internalPort, c.local.String(), true, upnpDescription, secs)
+			if err != nil && upnpCode(err) == 0 {
+				// Unanswered: a port may have been reserved, we cannot
+				// know which; it expires with its lease.
+				return grant{}, ctxErr(ctx, fmt.Errorf("upnp: AddAnyPortMapping: %v", err))
+			}
 			if err == nil && got != 0 {
+				c.granted = got
 				return grant{external: netip.AddrPortFrom(c.ext, got), lease: time.Duration(secs) * time.Second}, nil
 			}
 		}
@@ -350,14 +365,25 @@ func (c *upnpClient) add(ctx context.Context, internalPort, externalPort uint16,
 	}
 }
 
-func (c *upnpClient) remove(ctx context.Context, _, externalPort uint16) error {
+func (c *upnpClient) remove(ctx context.Context, _, _ uint16) error {
 	if c.dev == nil {
 		return errors.New("upnp: no device")
 	}
-	if err := c.dev.DeletePortMappingCtx(ctx, "", externalPort, "UDP"); err != nil && upnpCode(err) != upnpNoSuchEntry {
-		return ctxErr(ctx, fmt.Errorf("upnp: DeletePortMapping %d: %v", externalPort, soapError(err)))
+	ports := []uint16{c.granted}
+	if c.asking != c.granted {
+		ports = append(ports, c.asking)
 	}
-	return nil
+	var errs []error
+	for _, p := range ports {
+		if p == 0 {
+			continue
+		}
+		if err := c.dev.DeletePortMappingCtx(ctx, "", p, "UDP"); err != nil && upnpCode(err) != upnpNoSuchEntry {
+			errs = append(errs, ctxErr(ctx, fmt.Errorf("upnp: DeletePortMapping %d: %v", p, soapError(err))))
+		}
+	}
+	c.granted, c.asking = 0, 0
+	return errors.Join(errs...)
 }
 
 // check asks whether our entry is still there, for us, and for the
