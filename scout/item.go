@@ -9,8 +9,11 @@ import (
 
 // PutResult reports a completed Put.
 type PutResult struct {
-	Hash   Hash // the stored item's target: the list's new head
-	Stored int  // how many nodes acknowledged the write
+	Hash Hash // the stored item's target: the list's new head
+	// Stored is how many nodes acknowledged the write before Put returned:
+	// it returns once a majority of the nodes closest to the hash have,
+	// and the puts to the slowest go on without being waited for.
+	Stored int
 }
 
 // Message is one offline message read back from the DHT.
@@ -34,11 +37,10 @@ func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResu
 	defer done()
 	it := dht.Item{V: BencodeBytes(blob)}
 	target := it.Target()
-	nodes, err := s.node.Get(ctx, target, 0, false, nil)
+	res, nodes, err := s.node.PutItem(ctx, it)
 	if err != nil {
 		return PutResult{}, s.opErr(ctx, err)
 	}
-	res := s.node.Put(ctx, nodes, it, nil)
 	if !s.node.ReadOnly() {
 		_ = s.node.Store().Put(it, 0, false)
 	}

@@ -2,6 +2,8 @@ package scout
 
 import (
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -46,6 +48,20 @@ type Options struct {
 	// PortMap says whether to map the node's UDP port on the home router
 	// (PCP, NAT-PMP or UPnP IGD; see PortMapAuto for the default rule).
 	PortMap PortMap
+	// Socket, when set, is given the bound UDP socket and returns the one
+	// the node is to use instead: for emulating a network (scout/swarm's
+	// WAN model) and for tests. Nil: the socket itself.
+	Socket func(*net.UDPConn) PacketConn
+}
+
+// PacketConn is what a session's node needs of its UDP socket, as
+// *net.UDPConn provides it (Options.Socket).
+type PacketConn interface {
+	ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error)
+	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
+	LocalAddr() net.Addr
+	SetReadBuffer(bytes int) error
+	Close() error
 }
 
 // StoreLimits bound what a node keeps for others. The zero value means the

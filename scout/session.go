@@ -98,8 +98,12 @@ func (s *Session) Start(ctx context.Context) error {
 		return fmt.Errorf("%w: binding the socket: %v", ErrNetwork, err)
 	}
 	id, known := s.loadState()
+	var sock dht.Conn = conn
+	if s.opts.Socket != nil {
+		sock = s.opts.Socket(conn)
+	}
 	s.node = dht.New(dht.Config{
-		Conn:     conn,
+		Conn:     sock,
 		ID:       id,
 		ReadOnly: s.opts.ReadOnly,
 		Store:    dht.StoreLimits(s.opts.Store),

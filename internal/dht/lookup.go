@@ -63,7 +63,6 @@ type lookupResult struct {
 type candidate struct {
 	lookupResult
 	state    candState
-	trusted  bool      // from our table: queried without waiting for alpha
 	txn      *txn      // its query, while the lookup waits for it
 	deadline time.Time // the soft timeout while in flight, the late one while slow
 	soft     time.Duration
@@ -78,6 +77,15 @@ type lookupSpec struct {
 	// lookup at once. It runs with the lookup's lock held: it must not
 	// block.
 	stop func(*lookupResult) bool
+	// wide starts from the table's 2k closest and asks the k closest at
+	// once, to meet more nodes (a lookup that fills the table); others
+	// start from the k closest, alpha at a time until a first answer.
+	wide bool
+	// near, when set, is told of each node that answers while among the k
+	// closest live candidates known, and may return a query to send it
+	// (a put, pipelined with the lookup). It runs with the lookup's lock
+	// held: it must not block.
+	near func(*lookupResult) *txn
 }
 
 type lookup struct {
@@ -87,7 +95,7 @@ type lookup struct {
 
 	mu        sync.Mutex
 	cands     []*candidate // sorted; at most maxCandidates
-	inFlight  int          // queries that count against alpha
+	inFlight  int          // queries within their soft timeout (alpha bounds them, for a value)
 	waiting   int          // queries still waited for: in flight or slow
 	answered  int
 	queries   int
@@ -140,13 +148,12 @@ func (l *lookup) unlock() {
 // seed starts the candidates from the table, and from the seeds when the
 // table has fewer than k nodes.
 func (l *lookup) seed() {
-	for _, c := range l.n.table.closest(l.spec.target, 2*lookupK) {
-		if l.add(c) && l.spec.stop == nil {
-			// The lookup must hear from the k closest anyway: ask the
-			// closest of our table at once. One that may end at the first
-			// value found goes alpha at a time.
-			l.cands[len(l.cands)-1].trusted = true
-		}
+	n := lookupK
+	if l.spec.wide {
+		n = 2 * lookupK
+	}
+	for _, c := range l.n.table.closest(l.spec.target, n) {
+		l.add(c)
 	}
 	if len(l.cands) < lookupK {
 		for _, c := range l.n.getSeeds() {
@@ -217,7 +224,11 @@ func (l *lookup) advance() {
 			}
 			continue
 		case candFresh:
-			if (l.inFlight < lookupAlpha || c.trusted) && l.queries < maxQueries {
+			// A lookup that must hear from the k closest anyway (for their
+			// tokens, or every copy they hold) asks each of the k closest it
+			// knows at once; one that may end at the first value found asks
+			// alpha at a time until a first answer came without it.
+			if (l.inFlight < lookupAlpha || l.answered > 0 || l.spec.wide) && l.queries < maxQueries {
 				l.start(c)
 			}
 			finished = false
@@ -347,12 +358,34 @@ func (l *lookup) reply(c *candidate, res response) {
 		l.add(Contact{ID: ni.ID, HasID: true, Addr: ni.Addr})
 	})
 	l.sort()
+	if l.spec.near != nil && l.near(c) {
+		if t := l.spec.near(&c.lookupResult); t != nil {
+			l.toSend = append(l.toSend, t)
+		}
+	}
 	if l.spec.stop != nil && l.spec.stop(&c.lookupResult) {
 		l.end()
 	} else {
 		l.advance()
 	}
 	l.unlock()
+}
+
+// near reports whether c is among the k closest live candidates.
+func (l *lookup) near(c *candidate) bool {
+	live := 0
+	for _, d := range l.cands {
+		if d.state == candFailed || d.state == candGaveUp {
+			continue
+		}
+		if d == c {
+			return true
+		}
+		if live++; live == lookupK {
+			return false
+		}
+	}
+	return false
 }
 
 // end finishes the lookup, once: its queries still out give back their

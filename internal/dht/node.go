@@ -14,10 +14,20 @@ import (
 	"github.com/scout-dht/scout/internal/krpc"
 )
 
+// Conn is what a node needs of its UDP socket: *net.UDPConn, or a wrapper
+// that emulates a network (internal/netsim).
+type Conn interface {
+	ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error)
+	WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error)
+	LocalAddr() net.Addr
+	SetReadBuffer(bytes int) error
+	Close() error
+}
+
 // Config configures a Node.
 type Config struct {
 	// Conn is the node's socket; the node owns it from New on.
-	Conn *net.UDPConn
+	Conn Conn
 	// ID is the node id.
 	ID ID
 	// ReadOnly makes the node read-only (BEP 43): its queries carry "ro"
@@ -34,7 +44,7 @@ type Config struct {
 // Node is one DHT node. Its methods are safe to call from many goroutines.
 type Node struct {
 	id       ID
-	conn     *net.UDPConn
+	conn     Conn
 	table    *table
 	store    *Store
 	tokens   *tokens
@@ -47,6 +57,7 @@ type Node struct {
 	inFlight  int         // own queries holding a slot
 	queue     []*txn      // own queries waiting for a slot, oldest first
 	outbox    []*txn      // launched, to be written once n.mu is released
+	again     []*txn      // to be written again once n.mu is released
 	later     []ended     // queries ended, to be told once n.mu is released
 	deadlines txnHeap     // queries in flight, by hard timeout
 	timer     *time.Timer // set for the earliest of them
@@ -217,6 +228,7 @@ type counters struct {
 	datagramsIn, bytesIn, bytesOut    atomic.Uint64
 	malformed, unexpected, sendErrors atomic.Uint64
 	timeouts, verifyShed, panics      atomic.Uint64
+	resent                            atomic.Uint64
 	queriesIn, queriesOut             [krpc.MethodPut + 1]atomic.Uint64
 }
 
@@ -237,6 +249,7 @@ type Stats struct {
 	DatagramsIn, BytesIn, BytesOut    uint64
 	Malformed, Unexpected, SendErrors uint64
 	Timeouts, VerifyShed, Panics      uint64
+	Resent                            uint64 // queries sent again at their soft timeout
 	QueriesIn, QueriesOut             map[string]uint64
 }
 
@@ -247,6 +260,7 @@ func (n *Node) Stats() Stats {
 		DatagramsIn: c.datagramsIn.Load(), BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
 		Malformed: c.malformed.Load(), Unexpected: c.unexpected.Load(), SendErrors: c.sendErrors.Load(),
 		Timeouts: c.timeouts.Load(), VerifyShed: c.verifyShed.Load(), Panics: c.panics.Load(),
+		Resent:    c.resent.Load(),
 		QueriesIn: map[string]uint64{}, QueriesOut: map[string]uint64{},
 	}
 	for m := range c.queriesIn {

@@ -24,7 +24,7 @@ func TestPutGetImmutable(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, answers, lookupK)
 		res := w.Put(ctx, answers, Item{V: v}, nil)
-		require.Equal(t, lookupK, res.Stored, "%v", res.LastErr)
+		require.GreaterOrEqual(t, res.Stored, lookupK/2+1, "a majority stored it before Put returned (%v)", res.LastErr)
 		var found *Item
 		_, err = r.Get(ctx, target, 0, false, func(a Answer) bool { found = a.Item; return found != nil })
 		require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/netip"
+	"slices"
 	"sync"
 
 	"github.com/scout-dht/scout/internal/krpc"
@@ -31,6 +32,7 @@ func (n *Node) FindNode(ctx context.Context, target ID) (int, error) {
 		target: target,
 		method: krpc.MethodFindNode,
 		args:   krpc.Args{Target: target, HasTarget: true, Want: krpc.WantN4},
+		wide:   true,
 	})
 	return len(res), err
 }
@@ -173,39 +175,163 @@ type PutResult struct {
 
 // Put sends it to every node of to that gave a token, in parallel, and
 // counts the answers. cas, when set, gives each node's cas: the seq that
-// node held when read (ok false: send none).
+// node held when read (ok false: send none). It returns once a majority of
+// those nodes have stored it and every refusal so far is counted, or every
+// put has ended: the slowest nodes' puts go on without being waited for.
+//
+// With cas, that is safe for concurrent writers of one item: two writers
+// that read the same nodes cannot both be stored by a majority of them,
+// since each node takes only the first of two puts whose cas names what it
+// held; the other writer sees a refusal before it has a majority, and
+// merges and writes again.
 func (n *Node) Put(ctx context.Context, to []Answer, it Item, cas func(Answer) (int64, bool)) PutResult {
-	qs := make([]outQuery, 0, len(to))
-	nodes := make([]Contact, 0, len(to))
-	args := make([]krpc.Args, len(to))
-	for i, a := range to {
-		if a.Token == nil {
-			continue
-		}
-		args := &args[i]
-		*args = krpc.Args{ID: n.id, Token: a.Token, V: it.V, Salt: it.Salt}
-		if it.Mutable {
-			args.K, args.HasK, args.Sig, args.HasSig, args.Seq, args.HasSeq = it.K, true, it.Sig, true, it.Seq, true
-		}
-		if cas != nil {
-			args.Cas, args.HasCas = cas(a)
-		}
-		qs = append(qs, outQuery{to: a.Node.Addr, method: krpc.MethodPut, args: args})
-		nodes = append(nodes, a.Node)
-	}
-	var res PutResult
-	for i, r := range n.queryAll(ctx, qs, false) {
-		var ke krpc.Error
-		switch {
-		case r.err == nil:
-			res.Stored++
-		case errors.As(r.err, &ke) && (ke.Code == krpc.CodeCasMismatch || ke.Code == krpc.CodeSeqTooLow):
-			res.Conflicts++
-			res.LastErr = r.err
-		default:
-			res.LastErr = r.err
-			n.debug("put to %v: %v", nodes[i].Addr, r.err)
+	p := newPutRound(n, it, cas)
+	var sent []*txn
+	for _, a := range to {
+		if t := p.query(a); t != nil {
+			sent = append(sent, t)
 		}
 	}
-	return res
+	p.mu.Lock()
+	p.quorum = len(sent)/2 + 1
+	p.mu.Unlock()
+	for _, t := range sent {
+		n.send(t)
+	}
+	return p.wait(ctx)
+}
+
+// PutItem stores it on the k nodes closest to its target, with the lookup
+// and the puts in one go: each node that answers the lookup while among
+// the k closest known gets its put at once (a node that closer ones later
+// pass keeps a spare copy), and the final k that have not had one get it
+// when the lookup ends. It returns once a majority of the final k have
+// stored it (or every put has ended): the slowest nodes' puts go on
+// without being waited for, and count only if they ended before. It
+// returns how the puts ended and the nodes the lookup found.
+func (n *Node) PutItem(ctx context.Context, it Item) (PutResult, []Answer, error) {
+	p := newPutRound(n, it, nil)
+	target := it.Target()
+	res, err := n.lookup(ctx, lookupSpec{
+		target: target,
+		method: krpc.MethodGet,
+		args:   krpc.Args{Target: target, HasTarget: true, Want: krpc.WantN4},
+		near:   func(r *lookupResult) *txn { return p.query(Answer{Node: r.Contact, Token: r.token}) },
+	})
+	if err != nil {
+		return p.wait(ctx), nil, err
+	}
+	out := make([]Answer, len(res))
+	final := make(map[netip.AddrPort]bool, len(res))
+	for i, r := range res {
+		out[i] = Answer{Node: r.Contact, Token: r.token}
+		final[r.Addr] = true
+		if t := p.query(out[i]); t != nil {
+			n.send(t)
+		}
+	}
+	p.mu.Lock()
+	p.final, p.quorum = final, len(final)/2+1
+	p.mu.Unlock()
+	return p.wait(ctx), out, nil
+}
+
+// putRound sends one item's puts and counts how they end.
+type putRound struct {
+	n   *Node
+	it  Item
+	cas func(Answer) (int64, bool)
+
+	mu      sync.Mutex
+	asked   map[netip.AddrPort]bool
+	out     []*txn // not ended yet
+	res     PutResult
+	changed chan struct{} // a put ended
+	// With a quorum, wait returns once that many of the final nodes have
+	// stored the item.
+	final        map[netip.AddrPort]bool
+	quorum, held int
+}
+
+func newPutRound(n *Node, it Item, cas func(Answer) (int64, bool)) *putRound {
+	return &putRound{n: n, it: it, cas: cas, asked: make(map[netip.AddrPort]bool), changed: make(chan struct{}, 1)}
+}
+
+// query returns the put for a, or nil when a gave no token or has had one.
+func (p *putRound) query(a Answer) *txn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if a.Token == nil || p.asked[a.Node.Addr] {
+		return nil
+	}
+	p.asked[a.Node.Addr] = true
+	args := &krpc.Args{ID: p.n.id, Token: a.Token, V: p.it.V, Salt: p.it.Salt}
+	if p.it.Mutable {
+		args.K, args.HasK, args.Sig, args.HasSig, args.Seq, args.HasSeq = p.it.K, true, p.it.Sig, true, p.it.Seq, true
+	}
+	if p.cas != nil {
+		args.Cas, args.HasCas = p.cas(a)
+	}
+	t := &txn{to: NormAddr(a.Node.Addr), method: krpc.MethodPut, args: args, own: true, owner: p}
+	p.out = append(p.out, t)
+	return t
+}
+
+func (p *putRound) sent(*txn) {}
+
+func (p *putRound) done(t *txn, r response) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := slices.Index(p.out, t)
+	if i < 0 {
+		return // given up on already
+	}
+	p.out = slices.Delete(p.out, i, i+1)
+	var ke krpc.Error
+	switch {
+	case r.err == nil:
+		p.res.Stored++
+		if p.final == nil || p.final[t.to] {
+			p.held++
+		}
+	case errors.As(r.err, &ke) && (ke.Code == krpc.CodeCasMismatch || ke.Code == krpc.CodeSeqTooLow):
+		p.res.Conflicts++
+		p.res.LastErr = r.err
+	default:
+		p.res.LastErr = r.err
+		p.n.debug("put to %v: %v", t.to, r.err)
+	}
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
+}
+
+// wait waits until every put sent has ended, or ctx has (the puts still
+// out are then let go), and returns the count.
+func (p *putRound) wait(ctx context.Context) PutResult {
+	for {
+		p.mu.Lock()
+		if len(p.out) == 0 || p.quorum > 0 && p.held >= p.quorum {
+			defer p.mu.Unlock()
+			return p.res
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.changed:
+		case <-ctx.Done():
+			p.mu.Lock()
+			out := p.out
+			p.out = nil
+			if p.res.LastErr == nil {
+				p.res.LastErr = ctx.Err()
+			}
+			res := p.res
+			p.mu.Unlock()
+			for _, t := range out {
+				p.n.release(t, ctx.Err())
+			}
+			return res
+		}
+	}
 }

@@ -33,11 +33,23 @@ const (
 	maxHardTimeout     = 5 * time.Second
 )
 
-func (e *rttEstimator) softTimeout() time.Duration {
+// rto is RFC 6298's retransmission timeout: the smoothed round trip plus
+// four times its deviation, within the soft bounds.
+func (e *rttEstimator) rto() time.Duration {
 	if e.samples == 0 {
 		return initialSoftTimeout
 	}
 	return min(max(e.srtt+4*e.rttvar, minSoftTimeout), maxSoftTimeout)
+}
+
+// typical is a round trip most answers come within: the smoothed round
+// trip plus one deviation (of every node's round trips: about the 80th
+// percentile of a lognormal spread like the internet's).
+func (e *rttEstimator) typical() time.Duration {
+	if e.samples == 0 {
+		return initialSoftTimeout
+	}
+	return min(max(e.srtt+e.rttvar, minSoftTimeout), maxSoftTimeout)
 }
 
 func hardTimeout(soft time.Duration) time.Duration {

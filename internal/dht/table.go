@@ -187,24 +187,33 @@ func (t *table) remove(addr netip.AddrPort) {
 	}
 }
 
-// softTimeout is the soft timeout for a query to addr: from the node's own
-// round trips when known, else from every node's.
-func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
+// timeouts returns the timeouts of a query to addr: soft, when a lookup
+// stops waiting on it, and rto, when it is sent again. For a node whose
+// round trips we measured: its own retransmission timeout for both (RFC
+// 6298), but no more than a few times everyone's typical round trip, so
+// that a node measured on a bad moment (a loaded machine, a burst) does
+// not make every later lookup wait long on it if it dies. For a node we
+// never heard from: everyone's typical round trip, and everyone's
+// retransmission timeout.
+func (t *table) timeouts(addr netip.AddrPort) (soft, rto time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	global := t.global.softTimeout()
+	typical := t.global.typical()
 	if p := t.byAddr[NormAddr(addr)]; p != nil && p.rtt.samples > 0 {
-		// A node's own estimate, but no more than a few times everyone's:
-		// a node measured a few times on a bad moment (a loaded machine, a
-		// burst) must not make every later lookup wait long on it if it
-		// dies.
-		return min(p.rtt.softTimeout(), maxSoftOverGlobal*global)
+		own := min(p.rtt.rto(), maxSoftOverGlobal*typical)
+		return own, own
 	}
-	return global
+	return typical, max(typical, t.global.rto())
 }
 
-// maxSoftOverGlobal bounds a node's soft timeout by that many times the
-// soft timeout of every node's round trips.
+// softTimeout is the soft timeout of a query to addr (timeouts).
+func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
+	soft, _ := t.timeouts(addr)
+	return soft
+}
+
+// maxSoftOverGlobal bounds a node's timeouts by that many times the
+// typical round trip of every node.
 const maxSoftOverGlobal = 4
 
 // closest returns up to n good nodes ordered by distance to target.

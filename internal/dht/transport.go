@@ -71,6 +71,8 @@ type txn struct {
 	finished   bool
 	start      time.Time
 	deadline   time.Time // the hard timeout
+	resendAt   time.Time // our own queries are sent again once, at their retransmission timeout
+	resent     bool      // or need not be (sent again, or given up by their asker)
 	heapIndex  int       // in Node.deadlines while registered
 }
 
@@ -124,11 +126,14 @@ func (n *Node) send(t *txn) {
 // outside it: writes the datagrams of the queries launched, and runs the
 // done callbacks of the queries ended.
 func (n *Node) unlock() {
-	out, later := n.outbox, n.later
-	n.outbox, n.later = nil, nil
+	out, again, later := n.outbox, n.again, n.later
+	n.outbox, n.again, n.later = nil, nil, nil
 	n.mu.Unlock()
 	for _, t := range out {
-		n.transmit(t)
+		n.transmit(t, false)
+	}
+	for _, t := range again {
+		n.transmit(t, true)
 	}
 	for _, e := range later {
 		e.t.tellDone(e.res)
@@ -150,9 +155,17 @@ func (n *Node) launchLocked(t *txn) {
 	}
 	n.txns[t.tid] = t
 	t.registered = true
-	t.soft = n.table.softTimeout(t.to)
+	var rto time.Duration
+	t.soft, rto = n.table.timeouts(t.to)
 	t.start = time.Now()
-	t.deadline = t.start.Add(hardTimeout(t.soft))
+	t.deadline = t.start.Add(hardTimeout(rto))
+	if t.own {
+		// A datagram lost on the way (or its reply) is sent again at the
+		// retransmission timeout, not waited for until the hard one.
+		t.resendAt = t.start.Add(rto)
+	} else {
+		t.resent = true
+	}
 	heap.Push(&n.deadlines, t)
 	if t.heapIndex == 0 {
 		n.armLocked()
@@ -160,14 +173,18 @@ func (n *Node) launchLocked(t *txn) {
 	n.outbox = append(n.outbox, t)
 }
 
-// transmit writes t's datagram.
-func (n *Node) transmit(t *txn) {
+// transmit writes t's datagram: its first, or again.
+func (n *Node) transmit(t *txn, again bool) {
 	var tid [4]byte
 	binary.BigEndian.PutUint32(tid[:], t.tid)
 	buf := getBuf()
 	*buf = krpc.AppendQuery((*buf)[:0], tid[:], t.method, t.args, n.readOnly)
 	n.write(*buf, t.to)
 	putBuf(buf)
+	if again {
+		n.stats.resent.Add(1)
+		return
+	}
 	n.stats.sent(t.method)
 	t.tellSent()
 }
@@ -205,6 +222,10 @@ func (n *Node) releaseLocked(t *txn) {
 	}
 	t.holding = false
 	n.inFlight--
+	if !t.resent && t.registered {
+		t.resent = true // nobody waits for it any more
+		heap.Fix(&n.deadlines, t.heapIndex)
+	}
 	for n.inFlight < maxOwnQueries && len(n.queue) > 0 && !n.closed {
 		next := n.queue[0]
 		n.queue = n.queue[1:]
@@ -233,15 +254,15 @@ func (n *Node) release(t *txn, err error) {
 	n.unlock()
 }
 
-// One timer per node serves every hard timeout: it is set for the
-// earliest, and when it fires every query past its deadline ends.
+// One timer per node serves every resend and hard timeout: it is set for
+// the earliest, and when it fires the queries due are sent again or end.
 
 // armLocked sets the node's timer for the earliest hard timeout.
 func (n *Node) armLocked() {
 	if len(n.deadlines) == 0 || n.closed {
 		return
 	}
-	d := max(time.Until(n.deadlines[0].deadline), 0)
+	d := max(time.Until(n.deadlines[0].next()), 0)
 	if n.timer == nil {
 		n.timer = time.AfterFunc(d, n.expire)
 	} else {
@@ -256,8 +277,14 @@ func (n *Node) expire() {
 	now := time.Now()
 	var failed []netip.AddrPort
 	n.mu.Lock()
-	for len(n.deadlines) > 0 && !n.deadlines[0].deadline.After(now) {
+	for len(n.deadlines) > 0 && !n.deadlines[0].next().After(now) {
 		t := n.deadlines[0]
+		if !t.resent {
+			t.resent = true
+			heap.Fix(&n.deadlines, 0)
+			n.again = append(n.again, t)
+			continue
+		}
 		n.finishLocked(t, response{err: ErrTimeout})
 		n.stats.timeouts.Add(1)
 		if t.own {
@@ -275,7 +302,15 @@ func (n *Node) expire() {
 type txnHeap []*txn
 
 func (h txnHeap) Len() int           { return len(h) }
-func (h txnHeap) Less(i, j int) bool { return h[i].deadline.Before(h[j].deadline) }
+func (h txnHeap) Less(i, j int) bool { return h[i].next().Before(h[j].next()) }
+
+// next is when t's timer is next due: its resend, or its hard timeout.
+func (t *txn) next() time.Time {
+	if !t.resent {
+		return t.resendAt
+	}
+	return t.deadline
+}
 func (h txnHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].heapIndex, h[j].heapIndex = i, j

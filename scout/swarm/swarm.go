@@ -6,32 +6,57 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 	"time"
 
+	"github.com/scout-dht/scout/internal/netsim"
 	"github.com/scout-dht/scout/scout"
 )
 
 // Options configure a swarm. The zero value means "default".
 type Options struct {
-	// Nodes is how many nodes to start. Zero: 32.
+	// Nodes is how many nodes to start. Zero: 32. At most 16,384.
 	Nodes int
 	// Port is the first node's UDP port on 127.0.0.1; the others follow.
 	// Zero: every node on a port the system chooses.
 	Port int
 	// Store bounds what each node keeps.
 	Store scout.StoreLimits
+	// WAN, when set, puts the swarm on an emulated internet: round trips,
+	// jitter and loss between its nodes, which can also die or be split
+	// apart (Kill, SetDead, Partition).
+	WAN *WAN
+}
+
+// WAN is the emulated internet between the nodes of a swarm: each node has
+// an access delay drawn from a lognormal distribution (the same for every
+// datagram it sends or receives), so that round trips between two nodes
+// have the median RTT, a p99 about 3.6 times that, and at most MaxRTT.
+// The delays and the choice of victims follow from Seed.
+type WAN struct {
+	RTT    time.Duration // median round trip; zero: no delay
+	MaxRTT time.Duration // zero: 500 ms or 8 × RTT, whichever is more
+	Jitter float64       // up to this fraction of a datagram's delay is added at random
+	Loss   float64       // probability that a datagram is lost, each way
+	Seed   uint64
 }
 
 // Swarm is a running loopback swarm.
 type Swarm struct {
 	nodes []*scout.Session
+	net   *netsim.Network // nil without a WAN
+	conns []*netsim.Conn  // each node's, with a WAN
 	once  sync.Once
 }
 
-// joinParallel is how many nodes join (or refresh) at once.
-const joinParallel = 64
+// joinParallel is how many nodes join (or refresh) at once: on loopback
+// the join is CPU-bound, on an emulated WAN it waits on round trips.
+const (
+	joinParallel    = 64
+	joinParallelWAN = 512
+)
 
 // Start starts the nodes and joins them into one DHT the way nodes join
 // the mainline DHT: each through the first node, with a lookup of its own
@@ -44,20 +69,36 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	if n == 0 {
 		n = 32
 	}
-	if n < 1 || n > 4096 {
+	if n < 1 || n > 16384 {
 		return nil, fmt.Errorf("%w: swarm of %d nodes", scout.ErrInvalidArgument, n)
 	}
 	if opts.Port < 0 || opts.Port > 0 && opts.Port+n-1 > 65535 {
 		return nil, fmt.Errorf("%w: swarm port %d", scout.ErrInvalidArgument, opts.Port)
 	}
 	sw := &Swarm{nodes: make([]*scout.Session, n)}
+	parallel := joinParallel
+	socket := func(int) func(*net.UDPConn) scout.PacketConn { return nil }
+	if w := opts.WAN; w != nil {
+		if w.RTT < 0 || w.MaxRTT < 0 || w.Jitter < 0 || w.Loss < 0 || w.Loss >= 1 {
+			return nil, fmt.Errorf("%w: WAN model %+v", scout.ErrInvalidArgument, *w)
+		}
+		sw.net = netsim.New(netsim.Model{RTT: w.RTT, MaxRTT: w.MaxRTT, Jitter: w.Jitter, Loss: w.Loss, Seed: w.Seed})
+		sw.conns = make([]*netsim.Conn, n)
+		socket = func(i int) func(*net.UDPConn) scout.PacketConn {
+			return func(c *net.UDPConn) scout.PacketConn {
+				sw.conns[i] = sw.net.Wrap(c, i)
+				return sw.conns[i]
+			}
+		}
+		parallel = joinParallelWAN
+	}
 	addr := func(i int) string {
 		if opts.Port == 0 {
 			return "127.0.0.1:0"
 		}
 		return fmt.Sprintf("127.0.0.1:%d", opts.Port+i)
 	}
-	first, err := scout.NewSession(scout.Options{ListenAddr: addr(0), Bootstrap: []string{}, Timeout: 10 * time.Second, Store: opts.Store})
+	first, err := scout.NewSession(scout.Options{ListenAddr: addr(0), Bootstrap: []string{}, Timeout: 10 * time.Second, Store: opts.Store, Socket: socket(0)})
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +108,7 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	sw.nodes[0] = first
 	boot := []string{sw.Bootstrap()}
 	for i := 1; i < n; i++ {
-		s, err := scout.NewSession(scout.Options{ListenAddr: addr(i), Bootstrap: boot, Timeout: 10 * time.Second, Store: opts.Store})
+		s, err := scout.NewSession(scout.Options{ListenAddr: addr(i), Bootstrap: boot, Timeout: 10 * time.Second, Store: opts.Store, Socket: socket(i)})
 		if err != nil {
 			sw.Close()
 			return nil, err
@@ -75,24 +116,24 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 		sw.nodes[i] = s
 	}
 	// Join, then refresh.
-	if err := sw.each(ctx, func(s *scout.Session) error { return s.Start(ctx) }, 1); err != nil {
+	if err := sw.each(ctx, func(s *scout.Session) error { return s.Start(ctx) }, 1, parallel); err != nil {
 		sw.Close()
 		return nil, err
 	}
-	if err := sw.each(ctx, func(s *scout.Session) error { return s.Refresh(ctx) }, 0); err != nil {
+	if err := sw.each(ctx, func(s *scout.Session) error { return s.Refresh(ctx) }, 0, parallel); err != nil {
 		sw.Close()
 		return nil, err
 	}
 	return sw, nil
 }
 
-// each runs f on the nodes from index from on, joinParallel at a time.
-func (s *Swarm) each(ctx context.Context, f func(*scout.Session) error, from int) error {
+// each runs f on the nodes from index from on, parallel at a time.
+func (s *Swarm) each(ctx context.Context, f func(*scout.Session) error, from, parallel int) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
-		sem  = make(chan struct{}, joinParallel)
+		sem  = make(chan struct{}, parallel)
 	)
 	for _, node := range s.nodes[from:] {
 		wg.Add(1)
@@ -144,4 +185,79 @@ func (s *Swarm) Close() error {
 		wg.Wait()
 	})
 	return nil
+}
+
+// The emulated WAN: all of these fail, or do nothing, on a swarm started
+// without Options.WAN.
+
+// errNoWAN is what the WAN's methods return on a swarm without one.
+var errNoWAN = fmt.Errorf("%w: the swarm has no emulated WAN", scout.ErrWrongState)
+
+// Kill makes a fraction of the nodes (chosen from the WAN's seed, never the
+// first, through which others join) die without a word: nothing reaches
+// them and nothing leaves them. It returns their indices.
+func (s *Swarm) Kill(fraction float64) ([]int, error) {
+	if s.net == nil {
+		return nil, errNoWAN
+	}
+	victims := s.net.Kill(fraction, func(c *netsim.Conn) bool { return c == s.conns[0] })
+	index := make(map[*netsim.Conn]int, len(s.conns))
+	for i, c := range s.conns {
+		index[c] = i
+	}
+	out := make([]int, len(victims))
+	for i, v := range victims {
+		out[i] = index[v]
+	}
+	return out, nil
+}
+
+// SetDead kills node i, or brings it back.
+func (s *Swarm) SetDead(i int, dead bool) error {
+	if s.net == nil {
+		return errNoWAN
+	}
+	s.conns[i].SetDead(dead)
+	return nil
+}
+
+// Dead reports whether node i is dead.
+func (s *Swarm) Dead(i int) bool { return s.net != nil && s.conns[i].Dead() }
+
+// Partition puts node i in partition g: it hears only the nodes in the
+// same partition (every node starts in partition 0).
+func (s *Swarm) Partition(i, g int) error {
+	if s.net == nil {
+		return errNoWAN
+	}
+	s.conns[i].SetPartition(g)
+	return nil
+}
+
+// RTT returns the round trip the WAN gives nodes i and j, without jitter.
+func (s *Swarm) RTT(i, j int) time.Duration {
+	if s.net == nil {
+		return 0
+	}
+	return netsim.RTT(s.conns[i], s.conns[j])
+}
+
+// Datagrams returns how many datagrams node i wrote to the others and how
+// many they wrote to it.
+func (s *Swarm) Datagrams(i int) (out, in uint64) {
+	if s.net == nil {
+		return 0, 0
+	}
+	return s.conns[i].Datagrams()
+}
+
+// WANStats counts the datagrams between the swarm's nodes.
+type WANStats = netsim.Stats
+
+// WANStats returns the datagrams counted so far.
+func (s *Swarm) WANStats() WANStats {
+	if s.net == nil {
+		return WANStats{}
+	}
+	return s.net.Stats()
 }
