@@ -392,7 +392,7 @@ func serveSTUN(c *net.UDPConn) {
 		binary.BigEndian.PutUint16(resp[0:], 0x0101) // Binding success
 		binary.BigEndian.PutUint16(resp[2:], 24)
 		binary.BigEndian.PutUint32(resp[4:], stunMagic)
-		copy(resp[8:20], buf[8:20]) // transaction id
+		copy(resp[8:20], buf[8:20])                        // transaction id
 		resp = binary.BigEndian.AppendUint16(resp, 0x0020) // XOR-MAPPED-ADDRESS
 		resp = binary.BigEndian.AppendUint16(resp, 8)
 		resp = append(resp, 0, 1)
