@@ -2,13 +2,14 @@
 # Fails when gofmt would change a Go file of the module, and names them.
 # The files are those `go list ./...` knows (the packages go vet and
 # staticcheck check, with their tests and the files other build tags or
-# platforms select), so build directories and testdata are left out.
+# platforms select, the interop and natlab tests among them), so build
+# directories and testdata are left out.
 #
 #   sh tests/lint/gofmt.sh [GO]     from the module's root
 set -eu
 go=${1:-go}
 gofmt="$("$go" env GOROOT)/bin/gofmt"
-files=$("$go" list -e -f '{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}
+files=$("$go" list -e -tags interop,natlab -f '{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}
 {{end}}{{range .CgoFiles}}{{$d}}/{{.}}
 {{end}}{{range .TestGoFiles}}{{$d}}/{{.}}
 {{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}
