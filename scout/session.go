@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,12 +110,10 @@ func (s *Session) Start(ctx context.Context) error {
 	})
 	s.node.SetSeeds(append(known, s.resolveSeeds()...))
 	s.state = stateRunning
-	s.ops.Add(1)
 	s.mu.Unlock()
 
 	s.startPortMap()
 	s.bootstrap(ctx)
-	go s.maintain()
 	return nil
 }
 
@@ -127,32 +124,6 @@ func (s *Session) bootstrap(ctx context.Context) {
 	ctx, cancel2 := context.WithTimeout(ctx, s.timeout)
 	defer cancel2()
 	s.node.Bootstrap(ctx)
-}
-
-// maintain keeps the table filled: it rejoins when too few good nodes are
-// left and refreshes the neighbourhood now and then. A panic (a bug) ends
-// the upkeep, logged, never the host process.
-func (s *Session) maintain() {
-	defer s.ops.Done()
-	defer func() {
-		if r := recover(); r != nil && s.opts.Logger != nil {
-			s.opts.Logger.Error(fmt.Sprintf("scout: the session's upkeep stopped on a panic: %v\n%s", r, debug.Stack()))
-		}
-	}()
-	tick := time.NewTicker(5 * time.Second)
-	defer tick.Stop()
-	last := time.Now()
-	for {
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if _, good := s.node.NodeCount(); good < 8 || time.Since(last) > 10*time.Minute {
-			s.bootstrap(context.Background())
-			last = time.Now()
-		}
-	}
 }
 
 // Stop cancels every operation in flight (each returns ErrCancelled), saves

@@ -1,6 +1,7 @@
 package dht
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,8 +38,11 @@ type Config struct {
 	Store StoreLimits
 	// Logger receives diagnostics. Nil: none.
 	Logger *slog.Logger
-	// Now is the clock of the store and the tokens. Nil: time.Now.
+	// Now is the clock of the store, the tokens and the routing table.
+	// Nil: time.Now.
 	Now func() time.Time
+	// Timing sets the intervals of the table's upkeep (zero: BEP 5's).
+	Timing Timing
 }
 
 // Node is one DHT node. Its methods are safe to call from many goroutines.
@@ -66,6 +70,10 @@ type Node struct {
 	closed    bool
 
 	loopDone chan struct{}
+	// life ends with Close; the upkeep with it.
+	life       context.Context
+	end        context.CancelFunc
+	upkeepDone chan struct{}
 	// sink, when set (by the fuzzers), receives the datagrams the node
 	// would write.
 	sink func(b []byte, to netip.AddrPort)
@@ -78,17 +86,19 @@ func New(cfg Config) *Node {
 		now = time.Now
 	}
 	n := &Node{
-		id:        cfg.ID,
-		conn:      cfg.Conn,
-		table:     newTable(cfg.ID),
-		store:     NewStore(cfg.Store, now),
-		tokens:    newTokens(now),
-		readOnly:  cfg.ReadOnly,
-		log:       cfg.Logger,
-		txns:      make(map[uint32]*txn),
-		verifying: make(map[netip.AddrPort]struct{}),
-		loopDone:  make(chan struct{}),
+		id:         cfg.ID,
+		conn:       cfg.Conn,
+		table:      newTableTiming(cfg.ID, cfg.Timing, now),
+		store:      NewStore(cfg.Store, now),
+		tokens:     newTokens(now),
+		readOnly:   cfg.ReadOnly,
+		log:        cfg.Logger,
+		txns:       make(map[uint32]*txn),
+		verifying:  make(map[netip.AddrPort]struct{}),
+		loopDone:   make(chan struct{}),
+		upkeepDone: make(chan struct{}),
 	}
+	n.life, n.end = context.WithCancel(context.Background())
 	// A burst (a flood, or the answers to many queries of our own) must
 	// not overflow the kernel's default of about 200 KiB, a few hundred
 	// datagrams: the kernel would drop legitimate queries and the replies
@@ -98,6 +108,7 @@ func New(cfg Config) *Node {
 		n.debug("setting the socket's receive buffer: %v", err)
 	}
 	go n.readLoop()
+	go n.upkeep()
 	return n
 }
 
@@ -149,10 +160,12 @@ func (n *Node) Close() {
 	if n.timer != nil {
 		n.timer.Stop()
 	}
+	n.end()
 	n.mu.Unlock()
 	n.conn.Close()
 	<-n.loopDone
 	n.closeTransactions()
+	<-n.upkeepDone
 }
 
 // NodeCount reports how many nodes the routing table holds and how many of

@@ -15,8 +15,32 @@ type peer struct {
 	rtt          rttEstimator
 }
 
-func (p *peer) good(now time.Time) bool {
-	return p.fails == 0 && !p.lastResponse.IsZero() && now.Sub(p.lastResponse) < 15*time.Minute
+// Timing sets the intervals of a node's upkeep of its table. The zero
+// value means the defaults; tests shorten them to run hours in seconds.
+type Timing struct {
+	// Questionable: a node not heard from this long is no longer good
+	// (handed out, counted as good) until it answers a ping. Zero: 15
+	// minutes (BEP 5).
+	Questionable time.Duration
+	// Refresh: a bucket none of whose nodes answered this long is
+	// refreshed with a lookup of a random id in it. Zero: 15 minutes.
+	Refresh time.Duration
+	// Upkeep: how often the node looks after its table (with jitter).
+	// Zero: one minute.
+	Upkeep time.Duration
+}
+
+func (t Timing) withDefaults() Timing {
+	if t.Questionable <= 0 {
+		t.Questionable = 15 * time.Minute
+	}
+	if t.Refresh <= 0 {
+		t.Refresh = 15 * time.Minute
+	}
+	if t.Upkeep <= 0 {
+		t.Upkeep = time.Minute
+	}
+	return t
 }
 
 // bucketSize is Kademlia's k: how many nodes each bucket keeps, and how
@@ -33,13 +57,24 @@ func bucketCap(i int) int {
 	return bucketSize
 }
 
+// bucket holds the nodes that share i leading bits with our id, a
+// replacement cache of nodes that answered while it was full (newest
+// last, at most bucketSize), and when one of its nodes last answered.
+type bucket struct {
+	nodes   []*peer
+	repl    []*peer
+	touched time.Time
+}
+
 // table is the routing table: 160 buckets by shared prefix with our id,
 // indexed by address too. It also keeps the round-trip estimate for nodes it
 // does not know.
 type table struct {
 	mu      sync.Mutex
 	self    ID
-	buckets [161][]*peer
+	timing  Timing
+	now     func() time.Time
+	buckets [161]bucket
 	byAddr  map[netip.AddrPort]*peer
 	global  rttEstimator
 	// dead remembers addresses whose queries timed out, so that lookups do
@@ -62,7 +97,17 @@ const (
 )
 
 func newTable(self ID) *table {
-	return &table{self: self, byAddr: make(map[netip.AddrPort]*peer), dead: make(map[netip.AddrPort]deadAddr)}
+	return newTableTiming(self, Timing{}, time.Now)
+}
+
+func newTableTiming(self ID, timing Timing, now func() time.Time) *table {
+	return &table{self: self, timing: timing.withDefaults(), now: now,
+		byAddr: make(map[netip.AddrPort]*peer), dead: make(map[netip.AddrPort]deadAddr)}
+}
+
+// good reports whether p answered lately and has not failed since.
+func (t *table) good(p *peer, now time.Time) bool {
+	return p.fails == 0 && !p.lastResponse.IsZero() && now.Sub(p.lastResponse) < t.timing.Questionable
 }
 
 // responded records that id at addr answered a query after rtt (0: it
@@ -72,7 +117,7 @@ func (t *table) responded(id ID, addr netip.AddrPort, rtt time.Duration) {
 		return
 	}
 	addr = NormAddr(addr)
-	now := time.Now()
+	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if rtt > 0 {
@@ -81,8 +126,9 @@ func (t *table) responded(id ID, addr netip.AddrPort, rtt time.Duration) {
 	delete(t.dead, addr)
 	p := t.byAddr[addr]
 	if p != nil && p.ID != id {
-		// The node at this address restarted with a new id.
-		t.removeLocked(p)
+		// The node at this address restarted with a new id: it takes its
+		// old place, if it belongs to the same bucket.
+		t.dropLocked(p, false)
 		p = nil
 	}
 	if p == nil {
@@ -96,35 +142,68 @@ func (t *table) responded(id ID, addr netip.AddrPort, rtt time.Duration) {
 	if rtt > 0 {
 		p.rtt.add(rtt)
 	}
+	t.buckets[commonPrefix(t.self, id)].touched = now
 }
 
-// insertLocked adds p to its bucket, replacing a failing or stale node when
-// the bucket is full. It reports whether p was added.
+// insertLocked adds p to its bucket. In a full bucket, p replaces the
+// node that failed most; when none failed, p waits in the bucket's
+// replacement cache (the upkeep pings nodes that grew questionable, and
+// the first replacement takes the place of one that fails). It reports
+// whether p entered the bucket.
 func (t *table) insertLocked(p *peer, now time.Time) bool {
 	i := commonPrefix(t.self, p.ID)
-	b := t.buckets[i]
-	if len(b) >= bucketCap(i) {
+	b := &t.buckets[i]
+	if len(b.nodes) >= bucketCap(i) {
 		worst := -1
-		for j, q := range b {
-			if !q.good(now) && (worst < 0 || q.fails > b[worst].fails) {
+		for j, q := range b.nodes {
+			if q.fails > 0 && (worst < 0 || q.fails > b.nodes[worst].fails) {
 				worst = j
 			}
 		}
 		if worst < 0 {
+			t.cacheLocked(b, p)
 			return false
 		}
-		t.removeLocked(b[worst])
+		t.dropLocked(b.nodes[worst], false)
 	}
-	t.buckets[i] = append(t.buckets[i], p)
+	b.nodes = append(b.nodes, p)
+	b.touched = now
 	t.byAddr[p.Addr] = p
 	return true
 }
 
-func (t *table) removeLocked(p *peer) {
+// cacheLocked puts p in b's replacement cache, newest last.
+func (t *table) cacheLocked(b *bucket, p *peer) {
+	b.repl = slices.DeleteFunc(b.repl, func(q *peer) bool { return q.Addr == p.Addr })
+	if len(b.repl) >= bucketSize {
+		b.repl = b.repl[1:]
+	}
+	b.repl = append(b.repl, p)
+}
+
+func (t *table) removeLocked(p *peer) { t.dropLocked(p, true) }
+
+// dropLocked takes p out of its bucket; with promote, the newest node of
+// the replacement cache takes its place.
+func (t *table) dropLocked(p *peer, promote bool) {
 	i := commonPrefix(t.self, p.ID)
-	t.buckets[i] = slices.DeleteFunc(t.buckets[i], func(q *peer) bool { return q == p })
+	b := &t.buckets[i]
+	n := len(b.nodes)
+	b.nodes = slices.DeleteFunc(b.nodes, func(q *peer) bool { return q == p })
+	b.repl = slices.DeleteFunc(b.repl, func(q *peer) bool { return q == p })
 	if t.byAddr[p.Addr] == p {
 		delete(t.byAddr, p.Addr)
+	}
+	if promote && len(b.nodes) < n {
+		for len(b.repl) > 0 {
+			r := b.repl[len(b.repl)-1]
+			b.repl = b.repl[:len(b.repl)-1]
+			if t.byAddr[r.Addr] == nil {
+				b.nodes = append(b.nodes, r)
+				t.byAddr[r.Addr] = r
+				break
+			}
+		}
 	}
 }
 
@@ -132,7 +211,7 @@ func (t *table) removeLocked(p *peer) {
 // answered, or failed twice in a row, leaves the table.
 func (t *table) failed(addr netip.AddrPort) {
 	addr = NormAddr(addr)
-	now := time.Now()
+	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.dead) >= maxDead {
@@ -165,7 +244,7 @@ func (t *table) suspect(addr netip.AddrPort) {
 		p.fails = 1
 	}
 	if d, ok := t.dead[addr]; ok || len(t.dead) < maxDead {
-		t.dead[addr] = deadAddr{at: time.Now(), timeouts: d.timeouts + 1}
+		t.dead[addr] = deadAddr{at: t.now(), timeouts: d.timeouts + 1}
 	}
 }
 
@@ -175,7 +254,7 @@ func (t *table) isDead(addr netip.AddrPort) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	d, ok := t.dead[NormAddr(addr)]
-	return ok && d.timeouts >= deadTimeouts && time.Since(d.at) < deadMemory
+	return ok && d.timeouts >= deadTimeouts && t.now().Sub(d.at) < deadMemory
 }
 
 // remove drops the node at addr, e.g. one that announced itself read-only.
@@ -229,13 +308,13 @@ func (t *table) closest(target ID, n int) []Contact {
 // farther than the one before, so once n nodes are found in a group, the
 // rest need not be seen.
 func (t *table) appendClosest(dst []Contact, target ID, n int) []Contact {
-	now := time.Now()
+	now := t.now()
 	base := len(dst)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	take := func(b []*peer) {
-		for _, p := range b {
-			if !p.good(now) {
+	take := func(b *bucket) {
+		for _, p := range b.nodes {
+			if !t.good(p, now) {
 				continue
 			}
 			best := dst[base:]
@@ -255,15 +334,15 @@ func (t *table) appendClosest(dst []Contact, target ID, n int) []Contact {
 		}
 	}
 	i := commonPrefix(t.self, target)
-	take(t.buckets[i])
+	take(&t.buckets[i])
 	if len(dst)-base == n {
 		return dst
 	}
 	for j := i + 1; j < len(t.buckets); j++ {
-		take(t.buckets[j])
+		take(&t.buckets[j])
 	}
 	for j := i - 1; j >= 0 && len(dst)-base < n; j-- {
-		take(t.buckets[j])
+		take(&t.buckets[j])
 	}
 	return dst
 }
@@ -277,12 +356,12 @@ func (t *table) len() int {
 
 // goodCount counts the good nodes in the table.
 func (t *table) goodCount() int {
-	now := time.Now()
+	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
 	for _, p := range t.byAddr {
-		if p.good(now) {
+		if t.good(p, now) {
 			n++
 		}
 	}
@@ -302,16 +381,16 @@ func (t *table) hasRoomFor(id ID) bool {
 	if id == t.self {
 		return false
 	}
-	now := time.Now()
+	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	i := commonPrefix(t.self, id)
-	b := t.buckets[i]
-	if len(b) < bucketCap(i) {
+	b := &t.buckets[i]
+	if len(b.nodes) < bucketCap(i) {
 		return true
 	}
-	for _, p := range b {
-		if !p.good(now) {
+	for _, p := range b.nodes {
+		if !t.good(p, now) {
 			return true
 		}
 	}
@@ -320,39 +399,42 @@ func (t *table) hasRoomFor(id ID) bool {
 
 // contacts returns every good node, for the state file.
 func (t *table) contacts() []Contact {
-	now := time.Now()
+	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []Contact
 	for _, p := range t.byAddr {
-		if p.good(now) {
+		if t.good(p, now) {
 			out = append(out, p.Contact)
 		}
 	}
 	return out
 }
 
-// sparseBuckets returns the buckets worth refreshing: those with fewer
-// than bucketSize good nodes, from the farthest down to three short of the
-// bucket of our closest known neighbour. Nearer buckets cover id space
-// where fewer than k nodes are expected to live (2^3 = k), and the lookup
-// of our own id has just asked the nodes there.
-func (t *table) sparseBuckets() []int {
-	now := time.Now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	deepest := -1
+// deepestLocked is the deepest bucket that holds a node (-1: none).
+func (t *table) deepestLocked() int {
 	for i := len(t.buckets) - 1; i >= 0; i-- {
-		if len(t.buckets[i]) > 0 {
-			deepest = i
-			break
+		if len(t.buckets[i].nodes) > 0 {
+			return i
 		}
 	}
+	return -1
+}
+
+// sparseBuckets returns the buckets worth refreshing on a join: those with
+// fewer than bucketSize good nodes, from the farthest down to three short
+// of the bucket of our closest known neighbour. Nearer buckets cover id
+// space where fewer than k nodes are expected to live (2^3 = k), and the
+// lookup of our own id has just asked the nodes there.
+func (t *table) sparseBuckets() []int {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	var out []int
-	for i := 0; i < deepest-3; i++ {
+	for i := 0; i < t.deepestLocked()-3; i++ {
 		good := 0
-		for _, p := range t.buckets[i] {
-			if p.good(now) {
+		for _, p := range t.buckets[i].nodes {
+			if t.good(p, now) {
 				good++
 			}
 		}
@@ -361,6 +443,45 @@ func (t *table) sparseBuckets() []int {
 		}
 	}
 	return out
+}
+
+// staleBuckets returns the buckets none of whose nodes answered for the
+// refresh interval (Kademlia's bucket refresh), down to the deepest one
+// that holds a node, and marks them touched: each is refreshed once per
+// interval at most.
+func (t *table) staleBuckets() []int {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []int
+	for i := 0; i <= t.deepestLocked(); i++ {
+		b := &t.buckets[i]
+		if now.Sub(b.touched) >= t.timing.Refresh {
+			b.touched = now
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// questionable returns up to n nodes worth a ping: not heard from for the
+// questionable interval, or failed once, the longest silent first.
+func (t *table) questionable(n int) []Contact {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []*peer
+	for _, p := range t.byAddr {
+		if p.fails > 0 || !t.good(p, now) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *peer) int { return a.lastResponse.Compare(b.lastResponse) })
+	cs := make([]Contact, 0, min(n, len(out)))
+	for _, p := range out[:min(n, len(out))] {
+		cs = append(cs, p.Contact)
+	}
+	return cs
 }
 
 // randomIDInBucket returns a random id that shares exactly i leading bits

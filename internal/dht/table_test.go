@@ -49,15 +49,23 @@ func TestTableBucketsAndFailures(t *testing.T) {
 	assert.True(t, tbl.hasRoomFor(idWithPrefix(0x40, 0)), "another bucket has room")
 	assert.False(t, tbl.hasRoomFor(self))
 
-	// A node that fails twice leaves; its slot goes to a newcomer.
+	// The ninth waits in the bucket's replacement cache. A node that fails
+	// twice leaves, and the ninth takes its place.
+	ninth := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1008)
+	assert.False(t, tbl.knows(ninth))
 	victim := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1000)
 	tbl.failed(victim)
 	assert.True(t, tbl.knows(victim), "one failure is forgiven")
 	assert.True(t, tbl.hasRoomFor(idWithPrefix(0x08, 99)), "a failing node can be replaced")
 	tbl.failed(victim)
 	assert.False(t, tbl.knows(victim))
+	assert.True(t, tbl.knows(ninth), "the replacement took its place")
+	assert.Equal(t, bucketSize, tbl.len())
+
+	// A newcomer to a bucket full of good nodes waits for a place too.
 	tbl.responded(idWithPrefix(0x08, 99), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
 	assert.Equal(t, bucketSize, tbl.len())
+	assert.False(t, tbl.knows(netip.MustParseAddrPort("127.0.0.1:2000")))
 
 	// Closest is ordered by distance to the target.
 	got := tbl.closest(idWithPrefix(0x08, 3), 3)
@@ -65,8 +73,41 @@ func TestTableBucketsAndFailures(t *testing.T) {
 	assert.Equal(t, idWithPrefix(0x08, 3), got[0].ID)
 
 	// A node that restarts at the same address with a new id replaces the old.
-	tbl.responded(idWithPrefix(0x08, 77), netip.MustParseAddrPort("127.0.0.1:2000"), time.Millisecond)
+	tbl.responded(idWithPrefix(0x08, 77), ninth, time.Millisecond)
 	assert.Equal(t, idWithPrefix(0x08, 77), tbl.closest(idWithPrefix(0x08, 77), 1)[0].ID)
+}
+
+// TestUpkeepFindsQuestionableAndStale: nodes not heard from for the
+// questionable interval are no longer good and are the ones to ping, the
+// longest silent first; a bucket nobody in answered for the refresh
+// interval is due a refresh, once per interval.
+func TestUpkeepFindsQuestionableAndStale(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	tbl := newTableTiming(ID{}, Timing{Questionable: time.Minute, Refresh: 2 * time.Minute}, func() time.Time { return now })
+	a, b := netip.MustParseAddrPort("127.0.0.1:1"), netip.MustParseAddrPort("127.0.0.1:2")
+	tbl.responded(ID{0x80}, a, time.Millisecond)
+	now = now.Add(30 * time.Second)
+	tbl.responded(ID{0x40}, b, time.Millisecond)
+	assert.Empty(t, tbl.questionable(8))
+	assert.Equal(t, 2, tbl.goodCount())
+	now = now.Add(45 * time.Second) // a: 75 s silent, b: 45 s
+	assert.Equal(t, []Contact{{ID: ID{0x80}, HasID: true, Addr: a}}, tbl.questionable(8))
+	assert.Equal(t, 1, tbl.goodCount())
+	now = now.Add(time.Minute) // both questionable; a first
+	q := tbl.questionable(8)
+	require.Len(t, q, 2)
+	assert.Equal(t, a, q[0].Addr)
+	assert.Empty(t, tbl.closest(ID{0x80}, 8), "questionable nodes are not handed out")
+	tbl.responded(ID{0x80}, a, time.Millisecond)
+	assert.Len(t, tbl.closest(ID{0x80}, 8), 1, "an answer makes it good again")
+
+	// Buckets 0 and 1 hold a node each; bucket 0 answered 30 s ago,
+	// bucket 1 2 min 15 s ago.
+	now = now.Add(30 * time.Second)
+	assert.Equal(t, []int{1}, tbl.staleBuckets())
+	assert.Empty(t, tbl.staleBuckets(), "refreshed once per interval")
+	now = now.Add(2 * time.Minute)
+	assert.Equal(t, []int{0, 1}, tbl.staleBuckets())
 }
 
 // TestTimeoutsFollowRoundTrips: soft timeouts come from measured round
