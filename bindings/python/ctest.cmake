@@ -63,3 +63,16 @@ endif()
 if(_scout_py_targets)
   set_property(TEST python APPEND PROPERTY FIXTURES_REQUIRED scout_python_built)
 endif()
+
+# What a new user does (labels install and python): a fresh venv in a
+# temporary directory, `pip install ./bindings/python` with no SCOUT_*
+# variable (the build backend builds libscout from the Go sources), this
+# binding's README example, then `python -m build`: the wheel's tag and
+# contents and the sdist's contents (tests/install/python_venv.py). It
+# needs Go and the package index (setuptools, build).
+if(SCOUT_PYTHON3 OR TEST python)
+  find_program(SCOUT_PYTHON3 python3)
+  add_test(NAME python-venv
+    COMMAND "${SCOUT_PYTHON3}" "${_scout_py_root}/tests/install/python_venv.py" "${_scout_py_root}")
+  set_tests_properties(python-venv PROPERTIES LABELS "install;python" TIMEOUT 600)
+endif()

@@ -44,6 +44,7 @@ from .errors import (
     TooLarge,
     WrongState,
     check,
+    last_error,
     strerror,
 )
 from .keys import (
@@ -69,7 +70,7 @@ from .messages import (
     parse_message,
 )
 from .seal import MAX_PLAINTEXT, NONCE_SIZE, SEAL_OVERHEAD, open_sealed, seal
-from .session import Session, Swarm
+from .session import Session, Swarm, open_session
 
 # SCOUT_VERSION of include/scout.h, as is the version in pyproject.toml
 # (tests/lint/check_version.cmake checks both).
@@ -131,6 +132,8 @@ __all__ = [
     "key_exchange",
     "library_path",
     "library_version",
+    "last_error",
+    "open_session",
     "message_hash",
     "mutable_sign",
     "mutable_verify",

@@ -21,6 +21,14 @@ Every trampoline catches every exception: nothing ever propagates into C.
 Results reach a :class:`concurrent.futures.Future` directly (its done
 callbacks then run on the library's thread) and an asyncio future through
 ``loop.call_soon_threadsafe``.
+
+Every operation is started through the library's ``scout_*_op`` functions,
+which give it a ``scout_op`` handle: :meth:`Operation.cancel` cancels that
+one operation (the library then completes it once, with SCOUT_CANCELLED,
+which is not delivered: the future or task that asked was cancelled
+already). The completion frees the handle. A completion's exception
+carries the library's text of its cause (``scout_last_error``, read first
+thing in the completion, on the library's thread).
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _lib
 from .entries import Entries, Entry
-from .errors import error_for
+from .errors import error_for, last_error
 from .messages import ListMessage, Message
 
 logger = logging.getLogger("scout")
@@ -107,10 +115,29 @@ class _Dispatching:
 Sink = Callable[[Any, Optional[BaseException]], None]
 
 
+class OperationFuture(concurrent.futures.Future):  # type: ignore[type-arg]
+    """A :class:`concurrent.futures.Future` for one library operation:
+    :meth:`cancel` cancels the operation itself. It stays pending until the
+    operation ends (``running()`` is False throughout)."""
+
+    _scout_op: "Optional[Operation]" = None
+
+    def cancel(self) -> bool:
+        """Cancels the operation: True if it was still in flight (it is then
+        cancelled and ``result()`` raises CancelledError), False if it had
+        already ended (its result or exception stands, or is on its way)."""
+        op = self._scout_op
+        if op is None or not op.cancel():
+            return False
+        return super().cancel()
+
+
 def future_sink(fut: "concurrent.futures.Future[Any]") -> Sink:
-    """Settles a concurrent future (already set running, so it cannot be cancelled)."""
+    """Settles a concurrent future."""
 
     def settle(value: Any, exc: Optional[BaseException]) -> None:
+        if fut.done():  # cancelled through OperationFuture.cancel
+            return
         if exc is None:
             fut.set_result(value)
         else:
@@ -146,9 +173,23 @@ def asyncio_sink(loop: asyncio.AbstractEventLoop, fut: "asyncio.Future[Any]") ->
 
 class Operation:
     """One operation in flight: what its callbacks need, kept alive until
-    its completion fires."""
+    its completion fires, and its ``scout_op`` handle, for cancelling it."""
 
-    __slots__ = ("name", "session", "session_key", "sink", "keep", "on_entry", "finalize", "error", "messages")
+    __slots__ = (
+        "name",
+        "session",
+        "session_key",
+        "sink",
+        "keep",
+        "on_entry",
+        "finalize",
+        "error",
+        "messages",
+        "lock",
+        "handle",
+        "completed",
+        "cancelled",
+    )
 
     def __init__(self, name: str, session: Any, session_key: int, sink: Sink, keep: Any = None) -> None:
         self.name = name
@@ -160,6 +201,46 @@ class Operation:
         self.finalize: Optional[Callable[..., Any]] = None
         self.error: Optional[BaseException] = None
         self.messages: List[Any] = []
+        self.lock = threading.Lock()
+        self.handle: Optional[int] = None  # the scout_op, until the completion
+        self.completed = False
+        self.cancelled = False  # by cancel(): the completion is not delivered
+
+    def attach(self, handle: Optional[int]) -> None:
+        """Keeps the operation's scout_op handle; frees it at once if the
+        completion already ran (it may, on the library's thread, before the
+        starting call's caller gets here)."""
+        with self.lock:
+            if not self.completed:
+                self.handle = handle
+                return
+        if handle:
+            _lib.LIB.scout_op_free(handle)
+
+    def cancel(self) -> bool:
+        """Cancels the operation in the library: True if it was in flight
+        (its completion, SCOUT_CANCELLED, will not be delivered), False if
+        it has ended."""
+        with self.lock:
+            if self.completed or self.handle is None:
+                return False
+            if self.cancelled:
+                return True
+            if _lib.LIB.scout_op_cancel(self.handle) != _lib.OK:
+                return False  # it ended: its completion is on its way
+            self.cancelled = True
+            return True
+
+    def complete(self) -> bool:
+        """Marks the completion as come and frees the handle; False if the
+        operation was cancelled through cancel(), whose caller settles."""
+        with self.lock:
+            self.completed = True
+            handle, self.handle = self.handle, None
+            cancelled = self.cancelled
+        if handle:
+            _lib.LIB.scout_op_free(handle)
+        return not cancelled
 
     def call_user(self, where: str, fn: Callable[..., Any], *args: Any) -> None:
         """Runs a user callback; logs and keeps the first exception it raises."""
@@ -207,9 +288,14 @@ def _internal(what: str, op: Optional[Operation], e: BaseException) -> None:
 
 
 def _completion(user: Optional[int], what: str) -> Optional[Operation]:
+    """The operation a completion belongs to, once: None if unknown, or if
+    it was cancelled through Operation.cancel (nothing to deliver)."""
     op: Optional[Operation] = unregister(user)
     if op is None:
         logger.error("scout: %s callback for an unknown operation id %r", what, user)
+        return None
+    if not op.complete():
+        return None
     return op
 
 
@@ -267,6 +353,7 @@ def _on_finalize(user: Optional[int], handle: Optional[int]) -> None:
 def _on_sync_finished(user: Optional[int], status: int, seq: int, stored: int, failed: int) -> None:
     op = None
     try:
+        detail = last_error() if status != _lib.OK else ""
         op = _completion(user, "sync_finished")
         if op is None:
             return
@@ -274,7 +361,7 @@ def _on_sync_finished(user: Optional[int], status: int, seq: int, stored: int, f
             if status == _lib.OK:
                 op.settle(op.keep, None)
             else:
-                op.settle(None, error_for(status, "synchronize"))
+                op.settle(None, error_for(status, "synchronize", detail))
     except BaseException as e:  # noqa: B036
         _internal("sync_finished", op, e)
 
@@ -282,6 +369,7 @@ def _on_sync_finished(user: Optional[int], status: int, seq: int, stored: int, f
 def _on_put_finished(user: Optional[int], status: int, hash: Optional[int], stored: int) -> None:
     op = None
     try:
+        detail = last_error() if status != _lib.OK else ""
         op = _completion(user, "put_finished")
         if op is None:
             return
@@ -289,7 +377,7 @@ def _on_put_finished(user: Optional[int], status: int, hash: Optional[int], stor
             if status == _lib.OK:
                 op.settle(_hash(hash), None)
             else:
-                op.settle(None, error_for(status, "put"))
+                op.settle(None, error_for(status, "put", detail))
     except BaseException as e:  # noqa: B036
         _internal("put_finished", op, e)
 
@@ -299,6 +387,7 @@ def _on_get_received(
 ) -> None:
     op = None
     try:
+        detail = last_error() if status != _lib.OK else ""
         op = _completion(user, "get_received")
         if op is None:
             return
@@ -307,7 +396,7 @@ def _on_get_received(
                 data = _bytes(msg, length)
                 op.settle(Message(data, _hash(next)), None)
             else:
-                op.settle(None, error_for(status, "get"))
+                op.settle(None, error_for(status, "get", detail))
     except BaseException as e:  # noqa: B036
         _internal("get_received", op, e)
 
@@ -331,6 +420,7 @@ def _on_list_message(
 def _on_list_finished(user: Optional[int], status: int, count: int) -> None:
     op = None
     try:
+        detail = last_error() if status != _lib.OK else ""
         op = _completion(user, "list_finished")
         if op is None:
             return
@@ -338,7 +428,7 @@ def _on_list_finished(user: Optional[int], status: int, count: int) -> None:
             if status == _lib.OK:
                 op.settle(list(op.messages), None)
             else:
-                err = error_for(status, "get_list")
+                err = error_for(status, "get_list", detail)
                 err.messages = list(op.messages)  # type: ignore[attr-defined]
                 op.settle(None, err)
     except BaseException as e:  # noqa: B036

@@ -9,10 +9,10 @@ with :func:`scout.errors.check`.
 
 Where the library is looked for, in order:
 
-1. next to this package (``libscout.so``, ``libscout.so.1``), as a wheel
-   that bundles the library installs it;
-2. the ``SCOUT_LIBRARY`` environment variable: the library file, or a
-   directory holding it;
+1. the ``SCOUT_LIBRARY`` environment variable, when set: the library file,
+   or a directory holding it (to use another build than the bundled one);
+2. next to this package (``libscout.so.1``, ``libscout.so``): the wheel
+   built by ``pip install`` bundles the library there;
 3. the system loader (``libscout.so.1`` through ``LD_LIBRARY_PATH`` and
    ``ldconfig``, then :func:`ctypes.util.find_library`).
 
@@ -265,9 +265,6 @@ def _try(path: str, tried: List[str], how: str) -> Optional[ctypes.CDLL]:
 def _candidates() -> Iterator[Tuple[str, str]]:
     """Every (path, how it was found) to try, in order, lazily: the last
     one runs ldconfig, only if everything before it failed."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    for name in _NAMES:
-        yield os.path.join(here, name), "next to the package"
     env = os.environ.get("SCOUT_LIBRARY")
     if env:
         env = os.path.abspath(os.path.expanduser(env))
@@ -276,6 +273,9 @@ def _candidates() -> Iterator[Tuple[str, str]]:
                 yield os.path.join(env, name), "SCOUT_LIBRARY directory"
         else:
             yield env, "SCOUT_LIBRARY"
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in reversed(_NAMES):  # the versioned soname first
+        yield os.path.join(here, name), "next to the package"
     for name in reversed(_NAMES):  # the versioned soname first
         yield name, "system loader"
     found = ctypes.util.find_library("scout")
@@ -295,7 +295,7 @@ def _load() -> Tuple[ctypes.CDLL, str]:
             continue
         lib = _try(path, tried, how)
         if lib is not None:
-            if env and not how.startswith("SCOUT_LIBRARY") and how != "next to the package":
+            if env and not how.startswith("SCOUT_LIBRARY"):
                 warnings.warn(
                     f"SCOUT_LIBRARY={env} could not be used; loaded {path} instead:\n"
                     + "\n".join(tried),
@@ -304,12 +304,12 @@ def _load() -> Tuple[ctypes.CDLL, str]:
                 )
             return lib, path
     if not env:
-        tried.insert(len(_NAMES), "  SCOUT_LIBRARY: not set")
+        tried.insert(0, "  SCOUT_LIBRARY: not set")
     raise LibraryError(
         "cannot load libscout (ABI version %d); tried, in order:\n%s\n"
-        "Build it with `cmake -S . -B build && cmake --build build` and set "
-        "SCOUT_LIBRARY to the built file, or put it next to the scout package."
-        % (ABI_VERSION, "\n".join(tried))
+        "`pip install` builds and bundles it (it needs Go and a C compiler); or build it "
+        "with `cmake -S . -B build && cmake --build build` and set SCOUT_LIBRARY to the "
+        "built file." % (ABI_VERSION, "\n".join(tried))
     )
 
 

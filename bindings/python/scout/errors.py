@@ -21,10 +21,17 @@ nothing about Scout still handles them sensibly::
 Arguments of the wrong type raise a plain :class:`TypeError`, and of the
 wrong size or range a plain :class:`ValueError`, before anything reaches
 the library.
+
+The message of an error the library reports is the text of its cause, as
+``scout_last_error()`` gives it: the C function and why, e.g.
+``scout_session_new: invalid argument: bootstrap node "example.org":
+address example.org: missing port in address`` or ``scout_get_op: not
+found: ...``.
 """
 
 from __future__ import annotations
 
+from ctypes import byref, c_size_t, create_string_buffer
 from typing import Any, Dict, Optional, Tuple, Type
 
 from . import _lib
@@ -43,6 +50,7 @@ __all__ = [
     "InternalError",
     "Conflict",
     "strerror",
+    "last_error",
 ]
 
 
@@ -52,8 +60,19 @@ def strerror(status: int) -> str:
     return text.decode("utf-8", "replace") if text else "unknown status"
 
 
+def last_error() -> str:
+    """The calling thread's error text (``scout_last_error``): the cause of
+    the last call on this thread that returned a status, or, inside a
+    completion callback, of that completion. "" after a success."""
+    buf = create_string_buffer(_lib.ERROR_STRLEN)
+    n = c_size_t(_lib.ERROR_STRLEN)
+    if _lib.LIB.scout_last_error(buf, byref(n)) != _lib.OK:
+        return ""
+    return buf.value.decode("utf-8", "replace")
+
+
 class ScoutError(Exception):
-    """An error reported by libscout.
+    """An error reported by libscout. ``str(err)`` is the text of its cause.
 
     Attributes:
         status: the ``scout_status`` code (an int; see :mod:`scout.errors`).
@@ -158,16 +177,20 @@ _BY_STATUS: Dict[int, Type[ScoutError]] = {
 }
 
 
-def error_for(status: int, context: Optional[str] = None) -> ScoutError:
-    """The exception for a non-OK status; unknown codes give InternalError."""
+def error_for(status: int, context: Optional[str] = None, detail: Optional[str] = None) -> ScoutError:
+    """The exception for a non-OK status; unknown codes give InternalError.
+    Its message is detail (the library's text of the cause) when there is
+    one, else "context: " and the status's description."""
     cls = _BY_STATUS.get(status, InternalError)
-    message = strerror(status)
-    if context:
+    message = detail or strerror(status)
+    if context and not detail:
         message = f"{context}: {message}"
     return cls(message, status)
 
 
 def check(status: int, context: Optional[str] = None) -> None:
-    """Raises the exception for status unless it is SCOUT_OK."""
+    """Raises the exception for status unless it is SCOUT_OK, with the text
+    of its cause: call it right after the call that returned status, on the
+    same thread."""
     if status != _lib.OK:
-        raise error_for(status, context)
+        raise error_for(status, context, last_error())

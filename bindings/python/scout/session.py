@@ -1,45 +1,51 @@
 """Sessions (a DHT node running in the background) and loopback swarms.
 
-Every network operation comes in three forms:
+Every network operation comes in three forms, each with a ``timeout=``
+keyword, the operation's own deadline in seconds (default: the session's):
 
-* blocking: ``session.put(token, msg)`` waits for the result (the library
-  bounds every operation by the session's ``timeout``; a ``timeout=``
-  argument bounds the wait itself);
+* blocking: ``session.put(token, msg)`` waits for the result;
 * ``*_async``: ``session.put_async(token, msg)`` returns a
   :class:`concurrent.futures.Future` at once; its done callbacks run on
-  the library's thread;
+  the library's thread, and ``future.cancel()`` cancels the operation;
 * asyncio: ``await session.aput(token, msg)`` (the ``a`` prefix, as in
   Django's ``aget``), resolved on the running loop with
-  ``call_soon_threadsafe``.
+  ``call_soon_threadsafe``; cancelling the task cancels the operation.
+
+Cancelling one operation leaves the session and its other operations
+alone; stopping or closing the session cancels every operation in flight,
+which then fail with :class:`~scout.errors.Cancelled`.
+
+Starting a session joins the DHT, which takes a few seconds when no node
+answers: ``Session(...)`` does it at once (blocking), ``Session(...,
+start=False)`` leaves it to :meth:`Session.start` or the awaitable
+:meth:`Session.astart` (on a worker thread: the event loop never waits),
+and ``async with`` or ``await scout.open_session(...)`` do it for you.
 
 Callbacks given to :meth:`Session.synchronize` (``on_entry``,
 ``finalize``) run on the session's dispatcher thread, one at a time, in
 every form; see :mod:`scout._callbacks` for what happens when they raise.
-A future cannot be cancelled (``Future.cancel()`` returns False): stop or
-close the session to cancel every operation in flight, which then fail
-with :class:`~scout.errors.Cancelled`. Cancelling an asyncio task only
-stops waiting; the operation completes in the background.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ctypes
 import logging
 import math
 import os
 from ctypes import byref, c_uint16, c_void_p
-from typing import Any, Callable, List, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Generator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _callbacks as cb
 from . import _lib
 from ._handle import Handle
 from ._util import UINT32_MAX, bounded, fixed, handle_of, integer, read_str, u32
 from .entries import Entries, Entry
-from .errors import Timeout, check, error_for
+from .errors import Timeout, check, error_for, last_error
 from .messages import ListHead, ListMessage, Message, hash_arg
 
-__all__ = ["Session", "Swarm"]
+__all__ = ["Session", "Swarm", "open_session"]
 
 _L = _lib.LIB
 
@@ -92,25 +98,18 @@ def _free_session(handle: int, log_id: int) -> None:
 T = TypeVar("T")
 
 
-def _wait(fut: "concurrent.futures.Future[T]", timeout: Optional[float], name: str) -> T:
-    try:
-        return fut.result(timeout)
-    except concurrent.futures.TimeoutError:  # an alias of TimeoutError from 3.11
-        if fut.done():
-            raise  # the operation's own Timeout
-        raise Timeout(
-            f"{name}: no result within {timeout} s (the operation goes on in the background)"
-        ) from None
+#: How long a blocking call waits beyond the operation's deadline, for a
+#: completion held up behind a slow callback of the same session, before it
+#: cancels the operation and raises Timeout.
+_WAIT_GRACE = 2.0
 
-
-def _new_future() -> "concurrent.futures.Future[Any]":
-    fut: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
-    fut.set_running_or_notify_cancel()  # the library cannot cancel one operation
-    return fut
+#: The library's default operation deadline, in seconds.
+_DEFAULT_TIMEOUT = _lib.DEFAULT_TIMEOUT_MS / 1000
 
 
 class Session(Handle):
-    """A DHT node running in the background, started on creation.
+    """A DHT node running in the background, started on creation (unless
+    ``start=False``).
 
     Args:
         bootstrap: nodes to join the DHT through: a ``"host:port"`` string
@@ -126,11 +125,17 @@ class Session(Handle):
         timeout: deadline of each operation, in seconds (default 30).
         read_only: announce the node as read-only (BEP 43), for short-lived
             nodes.
+        start: start the node now (the default), which blocks until its
+            first lookup through the bootstrap nodes has ended: milliseconds
+            when a node answers, a few seconds when none does. With
+            ``start=False``, call :meth:`start` or ``await``
+            :meth:`astart`, or use ``async with``.
 
-    Creating a session blocks until its first lookup through the bootstrap
-    nodes has ended, at most ``timeout``. If no node answered, the session
-    still starts (it keeps trying in the background) and its operations
-    fail with NetworkError or Timeout until it has joined.
+    ``bootstrap=None`` joins through the nodes ``$SCOUT_BOOTSTRAP`` lists
+    (``"host:port[,...]"``) when it is set, else the public routers. If no
+    node answered, the session still starts (it keeps trying in the
+    background) and its operations fail with NetworkError or Timeout until
+    it has joined.
 
     Diagnostics go to the ``"scout.session"`` logger, at the levels its
     effective level allows when the session is created.
@@ -151,6 +156,7 @@ class Session(Handle):
         state_path: Union[str, "os.PathLike[str]", None] = None,
         timeout: Optional[float] = None,
         read_only: bool = False,
+        start: bool = True,
     ) -> None:
         opts = _lib.SessionOptions()
         check(_L.scout_session_options_init(byref(opts)), "session_options_init")
@@ -185,6 +191,7 @@ class Session(Handle):
             if not 1 <= ms <= UINT32_MAX:
                 raise ValueError(f"timeout must be between 0.001 and {UINT32_MAX // 1000} seconds")
             opts.timeout_ms = ms
+        self._timeout: float = opts.timeout_ms / 1000 if opts.timeout_ms else _DEFAULT_TIMEOUT
         opts.read_only = 1 if read_only else 0
 
         log_id = cb.register(_LogSink(_session_logger))
@@ -195,17 +202,67 @@ class Session(Handle):
         out = c_void_p()
         status = _L.scout_session_new(byref(opts), byref(out))
         if status != _lib.OK:
+            detail = last_error()
             cb.unregister(log_id)
-            raise error_for(status, "session_new")
+            raise error_for(status, "session_new", detail)
         h = handle_of(out, "session_new")
         self._own(h, _free_session, log_id)
         self._key: int = h
-        status = _L.scout_session_start(h)
-        if status != _lib.OK:
-            self.close()
-            raise error_for(status, "session_start")
+        self._started = False
+        if start:
+            self.start()
 
     # -- life ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Starts the node: binds its socket and joins the DHT, blocking
+        until a first lookup has ended (milliseconds when a node answers, a
+        few seconds when none does). A session starts once; the session is
+        closed if its start fails.
+
+        Raises:
+            NetworkError: the socket cannot be bound. WrongState: it was
+                started before. Cancelled: it was closed meanwhile.
+        """
+        status = _L.scout_session_start(self._h())
+        if status != _lib.OK:
+            detail = last_error()
+            self.close()
+            raise error_for(status, "session_start", detail)
+        self._started = True
+
+    async def astart(self) -> "Session":
+        """As :meth:`start`, awaitable: the join runs on a worker thread, so
+        the event loop goes on meanwhile. Cancelling the task stops the
+        session (and closes it). Returns the session."""
+        loop = asyncio.get_running_loop()
+        h = self._h()
+        joining = loop.run_in_executor(None, self.start)
+        try:
+            await asyncio.shield(joining)
+        except asyncio.CancelledError:
+            # Stop the join where it is (on a worker thread too); the
+            # worker's start() then fails with Cancelled and closes the
+            # session.
+            loop.run_in_executor(None, _L.scout_session_stop, h)
+            joining.add_done_callback(lambda f: f.cancelled() or f.exception())
+            raise
+        return self
+
+    async def aclose(self) -> None:
+        """As :meth:`close`, awaitable: waiting for the node to stop runs on
+        a worker thread."""
+        if self.closed:
+            return
+        await asyncio.get_running_loop().run_in_executor(None, self.close)
+
+    async def __aenter__(self) -> "Session":
+        if not self._started:
+            await self.astart()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
 
     def stop(self) -> None:
         """Stops the node: operations in flight fail with Cancelled, the
@@ -243,19 +300,68 @@ class Session(Handle):
 
     # -- plumbing --------------------------------------------------------------
 
-    def _start(self, op: cb.Operation, call: Callable[[int, int], int]) -> None:
-        """Registers op, then starts it with call(handle, op_id); an
-        operation that fails to start never calls back: unregister, raise."""
+    def _start(
+        self,
+        op: cb.Operation,
+        timeout: Optional[float],
+        call: Callable[[int, Any, Any, int], int],
+    ) -> None:
+        """Registers op, then starts it with call(handle, opts, op_out,
+        op_id) through a scout_*_op function; an operation that fails to
+        start never calls back: unregister, raise with the cause's text."""
         h = self._h()
+        opts = _lib.OpOptions()
+        opts.size = ctypes.sizeof(_lib.OpOptions)
+        opts.timeout_ms = _timeout_ms(timeout)
+        out = c_void_p()
         op_id = cb.register(op)
         try:
-            status = call(h, op_id)
+            status = call(h, byref(opts), byref(out), op_id)
         except BaseException:
             cb.unregister(op_id)
             raise
         if status != _lib.OK:
+            detail = last_error()
             cb.unregister(op_id)
-            raise error_for(status, op.name)
+            raise error_for(status, op.name, detail)
+        op.attach(out.value)
+
+    def _run_future(self, op: cb.Operation, timeout: Optional[float], call: Callable[..., int]) -> "cb.OperationFuture":
+        """Starts op with a concurrent future as its sink."""
+        fut = cb.OperationFuture()
+        op.sink = cb.future_sink(fut)
+        self._start(op, timeout, call)
+        fut._scout_op = op
+        return fut
+
+    async def _run_async(self, op: cb.Operation, timeout: Optional[float], call: Callable[..., int]) -> Any:
+        """Starts op with an asyncio future as its sink and awaits it;
+        cancelling the awaiting task (or the future) cancels the operation."""
+        loop = asyncio.get_running_loop()
+        fut: "asyncio.Future[Any]" = loop.create_future()
+        op.sink = cb.asyncio_sink(loop, fut)
+        self._start(op, timeout, call)
+        fut.add_done_callback(lambda f: op.cancel() if f.cancelled() else None)
+        return await fut
+
+    def _run_blocking(self, op: cb.Operation, timeout: Optional[float], call: Callable[..., int]) -> Any:
+        """Starts op and waits for its result; an interrupted wait
+        (KeyboardInterrupt) cancels the operation."""
+        self._refuse_in_callback(op.name)
+        fut = self._run_future(op, timeout, call)
+        limit = (timeout if timeout is not None else self._timeout) + _WAIT_GRACE
+        try:
+            return fut.result(limit)
+        except concurrent.futures.TimeoutError:  # an alias of TimeoutError from 3.11
+            if fut.done():
+                raise  # the operation's own Timeout
+            fut.cancel()
+            raise Timeout(
+                f"{op.name}: no result within {limit:g} s (the session's callbacks are held up); cancelled"
+            ) from None
+        except BaseException:
+            fut.cancel()
+            raise
 
     def _refuse_in_callback(self, name: str) -> None:
         if cb.in_callback_of(self._key):
@@ -266,14 +372,13 @@ class Session(Handle):
 
     # -- synchronize -------------------------------------------------------------
 
-    def _synchronize(
+    def _sync_op(
         self,
         shared: bytes,
         entries: Entries,
         on_entry: Optional[Callable[[Entry], Any]],
         finalize: Optional[Callable[[Entries], Any]],
-        sink: cb.Sink,
-    ) -> None:
+    ) -> Tuple[cb.Operation, Callable[..., int]]:
         secret = fixed(shared, "shared", _lib.KEY_SIZE)
         if not isinstance(entries, Entries):
             raise TypeError(f"entries must be scout.Entries, not {type(entries).__name__}")
@@ -281,22 +386,25 @@ class Session(Handle):
             raise TypeError("on_entry must be callable or None")
         if finalize is not None and not callable(finalize):
             raise TypeError("finalize must be callable or None")
-        op = cb.Operation("synchronize", self, self._key, sink, keep=entries)
+        op = cb.Operation("synchronize", self, self._key, _no_sink, keep=entries)
         op.on_entry = on_entry
         op.finalize = finalize
         eh = entries._h()
-        self._start(
-            op,
-            lambda h, user: _L.scout_synchronize(
+
+        def call(h: int, opts: Any, out: Any, user: int) -> int:
+            return _L.scout_synchronize_op(
                 h,
                 secret,
                 eh,
+                opts,
+                out,
                 cb.ENTRY_UPDATED if on_entry is not None else cb.NO_ENTRY_UPDATED,
                 cb.FINALIZE if finalize is not None else cb.NO_FINALIZE,
                 cb.SYNC_FINISHED,
                 user,
-            ),
-        )
+            )
+
+        return op, call
 
     def synchronize_async(
         self,
@@ -304,11 +412,12 @@ class Session(Handle):
         entries: Entries,
         on_entry: Optional[Callable[[Entry], Any]] = None,
         finalize: Optional[Callable[[Entries], Any]] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> "concurrent.futures.Future[Entries]":
-        """As :meth:`synchronize`, returning a future at once."""
-        fut = _new_future()
-        self._synchronize(shared, entries, on_entry, finalize, cb.future_sink(fut))
-        return fut
+        """As :meth:`synchronize`, returning a future at once;
+        ``future.cancel()`` cancels the operation."""
+        return self._run_future(*_reorder(self._sync_op(shared, entries, on_entry, finalize), timeout))
 
     def synchronize(
         self,
@@ -331,8 +440,8 @@ class Session(Handle):
             shared: the 32-byte shared secret (:func:`scout.key_exchange`).
             entries: this side's list; on success it is replaced, in place,
                 by the list as written.
-            timeout: seconds to wait for the result (default: until the
-                library's own deadline ends the operation).
+            timeout: this operation's deadline in seconds (default: the
+                session's).
 
         Returns:
             ``entries``, now holding the list as written.
@@ -342,8 +451,7 @@ class Session(Handle):
             not fit once sealed), Cancelled, or the first exception raised
             by ``on_entry`` / ``finalize``.
         """
-        self._refuse_in_callback("synchronize")
-        return _wait(self.synchronize_async(shared, entries, on_entry, finalize), timeout, "synchronize")
+        return self._run_blocking(*_reorder(self._sync_op(shared, entries, on_entry, finalize), timeout))
 
     async def asynchronize(
         self,
@@ -351,31 +459,36 @@ class Session(Handle):
         entries: Entries,
         on_entry: Optional[Callable[[Entry], Any]] = None,
         finalize: Optional[Callable[[Entries], Any]] = None,
+        *,
+        timeout: Optional[float] = None,
     ) -> Entries:
-        """As :meth:`synchronize`, awaitable. The callbacks still run on the
-        library's thread, not the event loop's."""
-        loop = asyncio.get_running_loop()
-        fut: "asyncio.Future[Entries]" = loop.create_future()
-        self._synchronize(shared, entries, on_entry, finalize, cb.asyncio_sink(loop, fut))
-        return await fut
+        """As :meth:`synchronize`, awaitable; cancelling the task cancels
+        the operation. The callbacks still run on the library's thread, not
+        the event loop's."""
+        return await self._run_async(*_reorder(self._sync_op(shared, entries, on_entry, finalize), timeout))
 
     # -- put ---------------------------------------------------------------------
 
-    def _put(self, token: HashLike, msg: bytes, sink: cb.Sink) -> None:
+    def _put_op(self, token: HashLike, msg: bytes) -> Tuple[cb.Operation, Callable[..., int]]:
         t = hash_arg(token, "token")
         m = bounded(msg, "msg", _lib.MAX_MESSAGE_SIZE)
-        op = cb.Operation("put", self, self._key, sink)
-        self._start(op, lambda h, user: _L.scout_put(h, t, m, len(m), cb.PUT_FINISHED, user))
+        op = cb.Operation("put", self, self._key, _no_sink)
+        return op, lambda h, opts, out, user: _L.scout_put_op(h, t, m, len(m), opts, out, cb.PUT_FINISHED, user)
 
-    def put_async(self, token: HashLike, msg: bytes) -> "concurrent.futures.Future[bytes]":
-        """As :meth:`put`, returning a future at once."""
-        fut = _new_future()
-        self._put(token, msg, cb.future_sink(fut))
-        return fut
+    def put_async(
+        self, token: HashLike, msg: bytes, *, timeout: Optional[float] = None
+    ) -> "concurrent.futures.Future[bytes]":
+        """As :meth:`put`, returning a future at once; ``future.cancel()``
+        cancels the operation."""
+        return self._run_future(*_reorder(self._put_op(token, msg), timeout))
 
     def put(self, token: HashLike, msg: bytes, *, timeout: Optional[float] = None) -> bytes:
         """Stores an offline message whose next hash is ``token``
         (from :meth:`scout.ListHead.push_front`).
+
+        Args:
+            timeout: this operation's deadline in seconds (default: the
+                session's).
 
         Returns:
             The stored item's hash (20 bytes): the list's new head.
@@ -384,31 +497,30 @@ class Session(Handle):
             TooLarge: msg is longer than 973 bytes (nothing is sent).
             Timeout, NetworkError, Cancelled.
         """
-        self._refuse_in_callback("put")
-        return _wait(self.put_async(token, msg), timeout, "put")
+        return self._run_blocking(*_reorder(self._put_op(token, msg), timeout))
 
-    async def aput(self, token: HashLike, msg: bytes) -> bytes:
-        """As :meth:`put`, awaitable."""
-        loop = asyncio.get_running_loop()
-        fut: "asyncio.Future[bytes]" = loop.create_future()
-        self._put(token, msg, cb.asyncio_sink(loop, fut))
-        return await fut
+    async def aput(self, token: HashLike, msg: bytes, *, timeout: Optional[float] = None) -> bytes:
+        """As :meth:`put`, awaitable; cancelling the task cancels the operation."""
+        return await self._run_async(*_reorder(self._put_op(token, msg), timeout))
 
     # -- get ---------------------------------------------------------------------
 
-    def _get(self, hash: HashLike, sink: cb.Sink) -> None:
+    def _get_op(self, hash: HashLike) -> Tuple[cb.Operation, Callable[..., int]]:
         target = hash_arg(hash, "hash")
-        op = cb.Operation("get", self, self._key, sink)
-        self._start(op, lambda h, user: _L.scout_get(h, target, cb.GET_RECEIVED, user))
+        op = cb.Operation("get", self, self._key, _no_sink)
+        return op, lambda h, opts, out, user: _L.scout_get_op(h, target, opts, out, cb.GET_RECEIVED, user)
 
-    def get_async(self, hash: HashLike) -> "concurrent.futures.Future[Message]":
-        """As :meth:`get`, returning a future at once."""
-        fut = _new_future()
-        self._get(hash, cb.future_sink(fut))
-        return fut
+    def get_async(self, hash: HashLike, *, timeout: Optional[float] = None) -> "concurrent.futures.Future[Message]":
+        """As :meth:`get`, returning a future at once; ``future.cancel()``
+        cancels the operation."""
+        return self._run_future(*_reorder(self._get_op(hash), timeout))
 
     def get(self, hash: HashLike, *, timeout: Optional[float] = None) -> Message:
         """Fetches the message stored under ``hash`` (bytes or a ListHead).
+
+        Args:
+            timeout: this operation's deadline in seconds (default: the
+                session's).
 
         Returns:
             ``Message(message, next)``, which unpacks as ``msg, next``;
@@ -417,35 +529,36 @@ class Session(Handle):
         Raises:
             NotFound: no node holds it. Timeout, NetworkError, Cancelled.
         """
-        self._refuse_in_callback("get")
-        return _wait(self.get_async(hash), timeout, "get")
+        return self._run_blocking(*_reorder(self._get_op(hash), timeout))
 
-    async def aget(self, hash: HashLike) -> Message:
-        """As :meth:`get`, awaitable."""
-        loop = asyncio.get_running_loop()
-        fut: "asyncio.Future[Message]" = loop.create_future()
-        self._get(hash, cb.asyncio_sink(loop, fut))
-        return await fut
+    async def aget(self, hash: HashLike, *, timeout: Optional[float] = None) -> Message:
+        """As :meth:`get`, awaitable; cancelling the task cancels the operation."""
+        return await self._run_async(*_reorder(self._get_op(hash), timeout))
 
     # -- get_list ----------------------------------------------------------------
 
-    def _get_list(self, head: HashLike, limit: int, sink: cb.Sink) -> None:
+    def _get_list_op(self, head: HashLike, limit: int) -> Tuple[cb.Operation, Callable[..., int]]:
         target = hash_arg(head, "head")
         n = integer(limit, "limit", 0, 2**64 - 1)
-        op = cb.Operation("get_list", self, self._key, sink)
-        self._start(
-            op, lambda h, user: _L.scout_get_list(h, target, n, cb.LIST_MESSAGE, cb.LIST_FINISHED, user)
+        op = cb.Operation("get_list", self, self._key, _no_sink)
+        return op, lambda h, opts, out, user: _L.scout_get_list_op(
+            h, target, n, opts, out, cb.LIST_MESSAGE, cb.LIST_FINISHED, user
         )
 
-    def get_list_async(self, head: HashLike, limit: int = 0) -> "concurrent.futures.Future[List[ListMessage]]":
-        """As :meth:`get_list`, returning a future at once."""
-        fut = _new_future()
-        self._get_list(head, limit, cb.future_sink(fut))
-        return fut
+    def get_list_async(
+        self, head: HashLike, limit: int = 0, *, timeout: Optional[float] = None
+    ) -> "concurrent.futures.Future[List[ListMessage]]":
+        """As :meth:`get_list`, returning a future at once;
+        ``future.cancel()`` cancels the operation."""
+        return self._run_future(*_reorder(self._get_list_op(head, limit), timeout))
 
     def get_list(self, head: HashLike, limit: int = 0, *, timeout: Optional[float] = None) -> List[ListMessage]:
         """Walks the message list from ``head`` (bytes or a ListHead),
         newest first, for at most ``limit`` messages (0: to the end).
+
+        Args:
+            timeout: the deadline of the whole walk, in seconds (default:
+                the session's).
 
         Returns:
             ``[ListMessage(hash, message, next), ...]``; an empty head
@@ -456,15 +569,78 @@ class Session(Handle):
             be read; the exception's ``messages`` attribute holds those
             read before it.
         """
-        self._refuse_in_callback("get_list")
-        return _wait(self.get_list_async(head, limit), timeout, "get_list")
+        return self._run_blocking(*_reorder(self._get_list_op(head, limit), timeout))
 
-    async def aget_list(self, head: HashLike, limit: int = 0) -> List[ListMessage]:
-        """As :meth:`get_list`, awaitable."""
-        loop = asyncio.get_running_loop()
-        fut: "asyncio.Future[List[ListMessage]]" = loop.create_future()
-        self._get_list(head, limit, cb.asyncio_sink(loop, fut))
-        return await fut
+    async def aget_list(
+        self, head: HashLike, limit: int = 0, *, timeout: Optional[float] = None
+    ) -> List[ListMessage]:
+        """As :meth:`get_list`, awaitable; cancelling the task cancels the operation."""
+        return await self._run_async(*_reorder(self._get_list_op(head, limit), timeout))
+
+
+class _Opening:
+    """What :func:`open_session` returns: awaitable (a started session) and
+    an async context manager (closed on exit)."""
+
+    def __init__(self, args: Any, kwargs: Any) -> None:
+        self._args, self._kwargs = args, kwargs
+        self._session: Optional[Session] = None
+
+    async def _open(self) -> Session:
+        s = Session(*self._args, start=False, **self._kwargs)
+        try:
+            await s.astart()
+        except BaseException:
+            s.close()
+            raise
+        return s
+
+    def __await__(self) -> Generator[Any, None, Session]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> Session:
+        self._session = await self._open()
+        return self._session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._session is not None:
+            await self._session.aclose()
+
+
+def open_session(*args: Any, **kwargs: Any) -> _Opening:
+    """Creates and starts a :class:`Session` without blocking the event
+    loop: ``s = await scout.open_session(swarm)``, or ``async with
+    scout.open_session(swarm) as s:`` (closed on exit). Takes Session's
+    arguments (but ``start``)."""
+    if "start" in kwargs:
+        raise TypeError("open_session() starts the session: no start= argument")
+    return _Opening(args, kwargs)
+
+
+def _no_sink(value: Any, exc: Optional[BaseException]) -> None:
+    """The sink of an operation not started yet (replaced before it is)."""
+
+
+def _reorder(
+    op_call: Tuple[cb.Operation, Callable[..., int]], timeout: Optional[float]
+) -> Tuple[cb.Operation, Optional[float], Callable[..., int]]:
+    op, call = op_call
+    return op, timeout, call
+
+
+def _timeout_ms(timeout: Optional[float]) -> int:
+    """A deadline in seconds as milliseconds for the library; None is 0,
+    the session's."""
+    if timeout is None:
+        return 0
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+    if not math.isfinite(timeout):
+        raise ValueError("timeout must be a finite number of seconds")
+    ms = round(timeout * 1000)
+    if not 1 <= ms <= UINT32_MAX:
+        raise ValueError(f"timeout must be between 0.001 and {UINT32_MAX // 1000} seconds")
+    return ms
 
 
 class Swarm(Handle):

@@ -44,12 +44,13 @@ import scout  # noqa: E402
 from scout import _callbacks  # noqa: E402
 
 assert Path(scout.__file__).resolve().parent == PACKAGE_ROOT / "scout", scout.__file__
-# A library next to the package wins over $SCOUT_LIBRARY: never test a stale copy.
+# $SCOUT_LIBRARY wins over a library next to the package (an editable
+# install's build): make sure the one under test was loaded.
 _wanted = os.environ.get("SCOUT_LIBRARY")
 if _wanted and os.path.isfile(_wanted) and not os.path.samefile(_wanted, scout.library_path):
     raise RuntimeError(
         f"scout loaded {scout.library_path}, not SCOUT_LIBRARY={_wanted}: "
-        "remove the library copied next to the package"
+        "it could not be loaded"
     )
 
 #: Nodes in the loopback swarm the session tests share.

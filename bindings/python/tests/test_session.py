@@ -184,8 +184,8 @@ def test_futures(make_session: MakeSession) -> None:
         token = head.push_front(b"m%d" % i)
         fut = s.put_async(token, b"m%d" % i)
         assert isinstance(fut, concurrent.futures.Future)
-        assert not fut.cancel()  # one operation cannot be cancelled
         hashes.append(fut.result(WAIT))
+        assert not fut.cancel()  # it has ended: nothing to cancel
     assert hashes[-1] == head.hash
     gets = [s.get_async(hh) for hh in hashes]
     done, _ = concurrent.futures.wait(gets, WAIT)
@@ -248,7 +248,8 @@ def test_blocking_wait_timeout(session: scout.Session) -> None:
         fut = session.synchronize_async(os.urandom(32), e, finalize=slow_finalize)
         try:
             assert started.wait(WAIT)
-            # Its completion waits behind the finalize holding the dispatcher.
+            # Its completion waits behind the finalize holding the
+            # dispatcher: the wait gives up a grace after the deadline.
             with pytest.raises(scout.Timeout, match="no result within"):
                 session.get(os.urandom(20), timeout=0.05)
         finally:
