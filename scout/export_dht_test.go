@@ -37,3 +37,9 @@ func (s *Session) StoredItems() int {
 
 // Active reports how many operations the session has in flight.
 func (s *Session) Active() int { return int(s.active.Load()) }
+
+// Holds reports whether the session's node stores the item under hash.
+func (s *Session) Holds(hash Hash) bool {
+	_, ok := s.node.Store().Get(dht.ID(hash))
+	return ok
+}
