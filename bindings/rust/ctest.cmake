@@ -6,11 +6,13 @@
 # `scout_cli` build targets and SCOUT_VECTORS_DIR are known. The test runs
 #
 #   cargo test --locked --manifest-path bindings/rust/Cargo.toml
-#   cargo clippy --locked --all-targets -- -D warnings   (when clippy is installed)
+#   cargo clippy --locked --workspace --all-targets -- -D warnings   (when clippy is installed)
 #
 # with
-#   SCOUT_LIB_DIR     the build directory holding libscout.so (build.rs links
-#                     it and writes it as an rpath into the test binaries),
+#   SCOUT_LIB_DIR     the build directory holding libscout.so (scout-dht-sys
+#                     links it instead of building its bundled copy, and
+#                     the crate's build.rs writes it as an rpath into the
+#                     test binaries),
 #   SCOUT_VECTORS     the shared wire-format vectors,
 #   SCOUT_CLI         the built `scout` command, for the cross-language tests,
 #   CARGO_TARGET_DIR  <build>/cargo-target, so that nothing is written to the
@@ -58,7 +60,7 @@ endif()
 execute_process(COMMAND "${CARGO_EXECUTABLE}" clippy --version
   RESULT_VARIABLE _scout_rs_no_clippy OUTPUT_QUIET ERROR_QUIET)
 set(_scout_rs_test "\"${CARGO_EXECUTABLE}\" test --locked --manifest-path \"${_scout_rs_manifest}\"")
-set(_scout_rs_clippy "\"${CARGO_EXECUTABLE}\" clippy --locked --manifest-path \"${_scout_rs_manifest}\" --all-targets -- -D warnings")
+set(_scout_rs_clippy "\"${CARGO_EXECUTABLE}\" clippy --locked --manifest-path \"${_scout_rs_manifest}\" --workspace --all-targets -- -D warnings")
 if(NOT _scout_rs_no_clippy EQUAL 0)
   message(STATUS "cargo clippy not installed: the rust test runs cargo test only")
 endif()
@@ -89,3 +91,12 @@ set_tests_properties(${_scout_rs_tests} PROPERTIES LABELS rust TIMEOUT 900)
 if(_scout_rs_targets)
   set_tests_properties(${_scout_rs_tests} PROPERTIES FIXTURES_REQUIRED scout_rust_built)
 endif()
+
+# What a new user does (labels install and rust): `cargo new` in a temporary
+# directory, a dependency on scout-dht by path, the crate README's program,
+# `cargo run`, with no SCOUT_* variable: scout-dht-sys's bundled feature
+# builds libscout from the Go sources (tests/install/cargo_new.sh). It
+# needs Go and crates.io (the pkg-config crate) or cargo's cache.
+add_test(NAME rust-cargo-new
+  COMMAND sh "${CMAKE_CURRENT_SOURCE_DIR}/tests/install/cargo_new.sh" "${CMAKE_CURRENT_SOURCE_DIR}" "${CARGO_EXECUTABLE}")
+set_tests_properties(rust-cargo-new PROPERTIES LABELS "install;rust" TIMEOUT 600)

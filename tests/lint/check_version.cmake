@@ -6,7 +6,8 @@
 #
 # The copies, which their languages need as literals: bindings/python's
 # pyproject.toml and scout/__init__.py (__version__), bindings/rust's
-# Cargo.toml, Cargo.lock and src/ffi.rs (SCOUT_VERSION), and the command's
+# Cargo.toml and Cargo.lock, scout-dht-sys's Cargo.toml and src/lib.rs
+# (SCOUT_VERSION), and the command's
 # cmd/scout/help.go (scout --version). CONFIGURED, the
 # version the build directory was configured with, must match too. The
 # libraries as built are checked by the C, Python and Rust tests, which
@@ -52,19 +53,22 @@ endfunction()
 expect(bindings/python/pyproject.toml "^version = \"([^\"]*)\"$")
 expect(bindings/python/scout/__init__.py "^__version__ = \"([^\"]*)\"$")
 expect(bindings/rust/Cargo.toml "^version = \"([^\"]*)\"$")
-expect(bindings/rust/src/ffi.rs "^pub const SCOUT_VERSION: &\\[u8\\] = b\"([^\"]*)\\\\0\"")
+expect(bindings/rust/scout-dht-sys/Cargo.toml "^version = \"([^\"]*)\"$")
+expect(bindings/rust/scout-dht-sys/src/lib.rs "^pub const SCOUT_VERSION: &\\[u8\\] = b\"([^\"]*)\\\\0\"")
 expect(cmd/scout/help.go "^const version = \"([^\"]*)\"$")
 
-# Cargo.lock: the version line right after `name = "scout"`.
+# Cargo.lock: the version line right after each crate's name.
 file(READ "${SOURCE_DIR}/bindings/rust/Cargo.lock" lock)
-if(lock MATCHES "\nname = \"scout\"\nversion = \"([^\"]*)\"")
-  set(got "${CMAKE_MATCH_1}")
-else()
-  set(got "(none)")
-endif()
-if(NOT got STREQUAL want)
-  list(APPEND wrong "bindings/rust/Cargo.lock: ${got}")
-endif()
+foreach(crate scout-dht scout-dht-sys)
+  if(lock MATCHES "\nname = \"${crate}\"\nversion = \"([^\"]*)\"")
+    set(got "${CMAKE_MATCH_1}")
+  else()
+    set(got "(none)")
+  endif()
+  if(NOT got STREQUAL want)
+    list(APPEND wrong "bindings/rust/Cargo.lock (${crate}): ${got}")
+  endif()
+endforeach()
 
 if(DEFINED CONFIGURED AND NOT CONFIGURED STREQUAL want)
   list(APPEND wrong "the build directory, configured with ${CONFIGURED} (run cmake again)")

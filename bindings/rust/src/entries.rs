@@ -6,7 +6,9 @@ use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::{self, NonNull};
 
-use crate::{check, check_abi, ffi, read_buf, Error, Result, MAX_ENTRIES_SIZE, MAX_VALUE_SIZE};
+use crate::{
+    check, check_abi, ffi, read_buf, Error, ErrorCode, Result, MAX_ENTRIES_SIZE, MAX_VALUE_SIZE,
+};
 
 /// One entry of a list: a 32-bit id, unique in its list, a sequence number
 /// (the higher wins when lists are merged) and a value of at most
@@ -68,7 +70,7 @@ impl Entries {
 
     /// Parses a list in the wire format; bytes after the last entry are
     /// ignored. Truncated or inconsistent input is
-    /// [`Error::InvalidArgument`].
+    /// [`ErrorCode::InvalidArgument`].
     pub fn parse(bytes: &[u8]) -> Result<Entries> {
         Entries::parse_prefix(bytes).map(|(list, _)| list)
     }
@@ -91,7 +93,7 @@ impl Entries {
     fn adopt(raw: *mut ffi::scout_entries) -> Result<Entries> {
         NonNull::new(raw)
             .map(|raw| Entries { raw })
-            .ok_or(Error::Internal)
+            .ok_or_else(|| Error::from(ErrorCode::Internal))
     }
 
     /// A copy of the list, sharing nothing with it.
@@ -117,7 +119,7 @@ impl Entries {
     /// value; either way its seq is incremented (a new entry gets 1) and
     /// returned, and the entry is marked changed, so the next synchronize
     /// publishes it. A value over [`MAX_VALUE_SIZE`] bytes, or a new id in a
-    /// full list, is [`Error::TooLarge`].
+    /// full list, is [`ErrorCode::TooLarge`].
     pub fn assign(&mut self, id: u32, value: &[u8]) -> Result<i64> {
         raw_assign(self.raw, id, value)
     }

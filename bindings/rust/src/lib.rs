@@ -12,16 +12,21 @@
 //!   ([`ListHead::push_front`], [`Session::put`], [`Session::get`],
 //!   [`Session::get_list`]).
 //!
-//! The crate is a thin, safe layer over the C library `libscout.so`
-//! (`include/scout.h`): the raw declarations are in [`ffi`], everything
-//! else wraps them. It has no dependencies. `build.rs` finds the library
-//! through `SCOUT_LIB_DIR`, then `pkg-config scout`; see its header.
+//! The crate (package `scout-dht`, library `scout`) is a thin, safe layer
+//! over the C library libscout (`include/scout.h`): the raw declarations
+//! are the `scout-dht-sys` crate, re-exported as [`ffi`]; everything else
+//! wraps them. With the `bundled` feature (the default), libscout is built
+//! from its Go sources and linked statically; without it, an installed one
+//! is found through pkg-config; `SCOUT_LIB_DIR` overrides both (see
+//! scout-dht-sys's documentation).
 //!
 //! # Errors
 //!
-//! Every call that can fail returns [`Result`], whose error is the
-//! library's status code as an [`Error`] variant. Nothing here panics on a
-//! library error.
+//! Every call that can fail returns [`Result`], whose [`Error`] carries the
+//! library's status as an [`ErrorCode`] and the text of its cause, as the
+//! library gives it (`scout_last_error`): `err.code() ==
+//! ErrorCode::NotFound`, `err.to_string()` is e.g. `scout_get_op: not
+//! found: ...`. Nothing here panics on a library error.
 //!
 //! # Threads and callbacks
 //!
@@ -73,18 +78,19 @@
 )]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use std::ffi::CStr;
+use std::ffi::{c_char, CStr};
 use std::fmt;
 use std::sync::OnceLock;
 
-pub mod ffi;
+/// The raw declarations of `include/scout.h`: the `scout-dht-sys` crate.
+pub use scout_dht_sys as ffi;
 
 mod entries;
 mod session;
 mod swarm;
 
 pub use entries::{Entries, EntriesMut, Entry, Iter};
-pub use session::{LogLevel, Message, Session, SessionBuilder, Stored, Synced};
+pub use session::{LogLevel, Message, Operation, Ops, Session, SessionBuilder, Stored, Synced};
 pub use swarm::Swarm;
 
 // ---------------------------------------------------------------------------
@@ -134,13 +140,13 @@ pub type Signature = [u8; SIGNATURE_SIZE];
 // Errors
 // ---------------------------------------------------------------------------
 
-/// What went wrong: the library's status codes, one variant each, plus the
-/// few failures only this binding can see.
+/// What kind of failure an [`Error`] is: the library's status codes, one
+/// variant each, plus the few failures only this binding can see.
 ///
 /// New variants may be added, as the library only ever appends statuses.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Error {
+pub enum ErrorCode {
     /// A wrong size, malformed bytes, a low-order public key, a string
     /// with a NUL byte, or a stale handle (`SCOUT_INVALID_ARGUMENT`).
     InvalidArgument,
@@ -154,7 +160,8 @@ pub enum Error {
     NotFound,
     /// The operation's deadline passed (`SCOUT_TIMEOUT`).
     Timeout,
-    /// The session was stopped or dropped first (`SCOUT_CANCELLED`).
+    /// The operation was cancelled: through its [`Operation`], or because
+    /// the session was stopped or dropped first (`SCOUT_CANCELLED`).
     Cancelled,
     /// A sealed value or a signature failed to authenticate
     /// (`SCOUT_DECRYPT_FAILED`).
@@ -172,7 +179,7 @@ pub enum Error {
     /// again usually works (`SCOUT_CONFLICT`).
     Conflict,
     /// A status this binding does not know, from a newer library. Treat it
-    /// like [`Error::Internal`].
+    /// like [`ErrorCode::Internal`].
     Unknown(i32),
     /// The loaded library speaks another binary interface than this
     /// binding was written for; nothing else is called.
@@ -184,63 +191,133 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// The error for a status, `None` for `SCOUT_OK`.
-    pub fn from_status(status: ffi::scout_status) -> Option<Error> {
+impl ErrorCode {
+    /// The code for a status, `None` for `SCOUT_OK`.
+    pub fn from_status(status: ffi::scout_status) -> Option<ErrorCode> {
         Some(match status {
             ffi::SCOUT_OK => return None,
-            ffi::SCOUT_INVALID_ARGUMENT => Error::InvalidArgument,
-            ffi::SCOUT_TOO_LARGE => Error::TooLarge,
-            ffi::SCOUT_BUFFER_TOO_SMALL => Error::BufferTooSmall,
-            ffi::SCOUT_NOT_FOUND => Error::NotFound,
-            ffi::SCOUT_TIMEOUT => Error::Timeout,
-            ffi::SCOUT_CANCELLED => Error::Cancelled,
-            ffi::SCOUT_DECRYPT_FAILED => Error::DecryptFailed,
-            ffi::SCOUT_WRONG_STATE => Error::WrongState,
-            ffi::SCOUT_NETWORK => Error::Network,
-            ffi::SCOUT_INTERNAL => Error::Internal,
-            ffi::SCOUT_CONFLICT => Error::Conflict,
-            other => Error::Unknown(other),
+            ffi::SCOUT_INVALID_ARGUMENT => ErrorCode::InvalidArgument,
+            ffi::SCOUT_TOO_LARGE => ErrorCode::TooLarge,
+            ffi::SCOUT_BUFFER_TOO_SMALL => ErrorCode::BufferTooSmall,
+            ffi::SCOUT_NOT_FOUND => ErrorCode::NotFound,
+            ffi::SCOUT_TIMEOUT => ErrorCode::Timeout,
+            ffi::SCOUT_CANCELLED => ErrorCode::Cancelled,
+            ffi::SCOUT_DECRYPT_FAILED => ErrorCode::DecryptFailed,
+            ffi::SCOUT_WRONG_STATE => ErrorCode::WrongState,
+            ffi::SCOUT_NETWORK => ErrorCode::Network,
+            ffi::SCOUT_INTERNAL => ErrorCode::Internal,
+            ffi::SCOUT_CONFLICT => ErrorCode::Conflict,
+            other => ErrorCode::Unknown(other),
         })
     }
 
-    /// The library's status code for this error, `None` for the errors
-    /// only the binding reports ([`Error::AbiMismatch`]).
+    /// The library's status code, `None` for the codes only the binding
+    /// reports ([`ErrorCode::AbiMismatch`]).
     pub fn status(&self) -> Option<ffi::scout_status> {
         Some(match *self {
-            Error::InvalidArgument => ffi::SCOUT_INVALID_ARGUMENT,
-            Error::TooLarge => ffi::SCOUT_TOO_LARGE,
-            Error::BufferTooSmall => ffi::SCOUT_BUFFER_TOO_SMALL,
-            Error::NotFound => ffi::SCOUT_NOT_FOUND,
-            Error::Timeout => ffi::SCOUT_TIMEOUT,
-            Error::Cancelled => ffi::SCOUT_CANCELLED,
-            Error::DecryptFailed => ffi::SCOUT_DECRYPT_FAILED,
-            Error::WrongState => ffi::SCOUT_WRONG_STATE,
-            Error::Network => ffi::SCOUT_NETWORK,
-            Error::Internal => ffi::SCOUT_INTERNAL,
-            Error::Conflict => ffi::SCOUT_CONFLICT,
-            Error::Unknown(status) => status,
-            Error::AbiMismatch { .. } => return None,
+            ErrorCode::InvalidArgument => ffi::SCOUT_INVALID_ARGUMENT,
+            ErrorCode::TooLarge => ffi::SCOUT_TOO_LARGE,
+            ErrorCode::BufferTooSmall => ffi::SCOUT_BUFFER_TOO_SMALL,
+            ErrorCode::NotFound => ffi::SCOUT_NOT_FOUND,
+            ErrorCode::Timeout => ffi::SCOUT_TIMEOUT,
+            ErrorCode::Cancelled => ffi::SCOUT_CANCELLED,
+            ErrorCode::DecryptFailed => ffi::SCOUT_DECRYPT_FAILED,
+            ErrorCode::WrongState => ffi::SCOUT_WRONG_STATE,
+            ErrorCode::Network => ffi::SCOUT_NETWORK,
+            ErrorCode::Internal => ffi::SCOUT_INTERNAL,
+            ErrorCode::Conflict => ffi::SCOUT_CONFLICT,
+            ErrorCode::Unknown(status) => status,
+            ErrorCode::AbiMismatch { .. } => return None,
         })
     }
-}
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The library's static description of the code (`scout_strerror`).
+    pub fn description(&self) -> String {
         match *self {
-            Error::AbiMismatch { library, binding } => write!(
-                f,
-                "scout: libscout speaks binary interface {library}, this binding speaks {binding}"
-            ),
-            Error::Unknown(status) => write!(f, "scout: unknown status {status}"),
+            ErrorCode::AbiMismatch { library, binding } => {
+                format!("libscout speaks binary interface {library}, this binding speaks {binding}")
+            }
+            ErrorCode::Unknown(status) => format!("unknown status {status}"),
             _ => {
                 let status = self.status().unwrap_or(ffi::SCOUT_INTERNAL);
                 // SAFETY: scout_strerror takes any value and returns a
                 // static, NUL-terminated string, never NULL.
                 let text = unsafe { CStr::from_ptr(ffi::scout_strerror(status)) };
-                write!(f, "scout: {}", text.to_string_lossy())
+                text.to_string_lossy().into_owned()
             }
         }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description())
+    }
+}
+
+/// An error: what kind it is ([`Error::code`]) and the text of its cause
+/// ([`Error::message`], also what `Display` prints), as the library gives
+/// it (`scout_last_error`), e.g. `scout_session_new: invalid argument:
+/// bootstrap node "nowhere": address nowhere: missing port in address` or
+/// `scout_get_op: not found: message 5a5a...`.
+///
+/// Compare the code: `err.code() == ErrorCode::NotFound`, or `err ==
+/// ErrorCode::NotFound`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Error {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Error {
+    /// An error of this code with this text.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
+        Error {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// What kind of error it is.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The text of its cause.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error for a status the library just returned on this thread,
+    /// with the text it left there (`scout_last_error`); `None` for
+    /// `SCOUT_OK`. Call it right after the call, on the same thread.
+    pub fn from_status(status: ffi::scout_status) -> Option<Error> {
+        let code = ErrorCode::from_status(status)?;
+        let text = last_error();
+        Some(if text.is_empty() {
+            Error::from(code)
+        } else {
+            Error::new(code, text)
+        })
+    }
+}
+
+impl From<ErrorCode> for Error {
+    /// An error with the code's description as its text.
+    fn from(code: ErrorCode) -> Error {
+        Error::new(code, format!("scout: {}", code.description()))
+    }
+}
+
+impl PartialEq<ErrorCode> for Error {
+    fn eq(&self, code: &ErrorCode) -> bool {
+        self.code == *code
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
     }
 }
 
@@ -249,7 +326,21 @@ impl std::error::Error for Error {}
 /// `Result` with [`Error`] as its default error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// `Ok(())` for `SCOUT_OK`, the matching error otherwise.
+/// The calling thread's error text (`scout_last_error`): the cause of the
+/// last call on this thread that returned a status, or, inside a
+/// completion callback, of that completion; `""` after a success.
+pub fn last_error() -> String {
+    let mut buf = [0u8; ffi::SCOUT_ERROR_STRLEN];
+    let mut len = buf.len();
+    // SAFETY: buf has len writable bytes; the call never changes the text.
+    let status = unsafe { ffi::scout_last_error(buf.as_mut_ptr().cast::<c_char>(), &mut len) };
+    if status != ffi::SCOUT_OK || len == 0 {
+        return String::new();
+    }
+    String::from_utf8_lossy(&buf[..len - 1]).into_owned()
+}
+
+/// `Ok(())` for `SCOUT_OK`, the matching error (with its text) otherwise.
 pub(crate) fn check(status: ffi::scout_status) -> Result<()> {
     match Error::from_status(status) {
         None => Ok(()),
@@ -272,12 +363,21 @@ pub(crate) fn read_buf(
                 buf.truncate(len);
                 return Ok(buf);
             }
-            ffi::SCOUT_OK => return Err(Error::Internal),
+            ffi::SCOUT_OK => {
+                return Err(Error::new(
+                    ErrorCode::Internal,
+                    "scout: the library wrote more than the buffer holds",
+                ))
+            }
             ffi::SCOUT_BUFFER_TOO_SMALL if len > buf.len() => buf.resize(len, 0),
-            status => return Err(check(status).err().unwrap_or(Error::Internal)),
+            status => {
+                return Err(check(status)
+                    .err()
+                    .unwrap_or_else(|| ErrorCode::Internal.into()))
+            }
         }
     }
-    Err(Error::BufferTooSmall)
+    Err(ErrorCode::BufferTooSmall.into())
 }
 
 // ---------------------------------------------------------------------------
@@ -304,20 +404,22 @@ pub fn abi_version() -> u32 {
 
 /// Checks once that the loaded library speaks [`ABI_VERSION`]. Every other
 /// function of the safe API calls it first and refuses to go on with
-/// [`Error::AbiMismatch`] if not.
+/// [`ErrorCode::AbiMismatch`] if not.
 pub fn check_abi() -> Result<()> {
     static ABI: OnceLock<Result<()>> = OnceLock::new();
-    *ABI.get_or_init(|| {
+    ABI.get_or_init(|| {
         let library = abi_version();
         if library == ABI_VERSION {
             Ok(())
         } else {
-            Err(Error::AbiMismatch {
+            Err(ErrorCode::AbiMismatch {
                 library,
                 binding: ABI_VERSION,
-            })
+            }
+            .into())
         }
     })
+    .clone()
 }
 
 /// How many handles (entry lists, sessions, swarms) are alive in the
@@ -356,7 +458,7 @@ pub fn public_key(secret_key: &Key) -> Result<Key> {
 
 /// The secret shared by `secret_key`'s owner and `peer_public_key`'s owner:
 /// the raw X25519 output, the same on both sides. A low-order public key
-/// (whose result would be all zero) is [`Error::InvalidArgument`].
+/// (whose result would be all zero) is [`ErrorCode::InvalidArgument`].
 pub fn key_exchange(secret_key: &Key, peer_public_key: &Key) -> Result<Key> {
     check_abi()?;
     let mut shared = [0u8; KEY_SIZE];
@@ -412,7 +514,7 @@ pub fn mutable_sign(shared_secret: &Key, seq: i64, bencoded_v: &[u8]) -> Result<
 }
 
 /// Verifies a signature made as [`mutable_sign`] makes it, with the ed25519
-/// public key `public_key`: `Ok(())` if valid, [`Error::DecryptFailed`] if
+/// public key `public_key`: `Ok(())` if valid, [`ErrorCode::DecryptFailed`] if
 /// not.
 pub fn mutable_verify(
     public_key: &Key,
@@ -439,7 +541,7 @@ pub fn mutable_verify(
 
 /// Seals `plaintext` with `key` under a random nonce: nonce ‖ MAC ‖
 /// ciphertext, [`SEAL_OVERHEAD`] bytes longer. More than [`MAX_PLAINTEXT`]
-/// bytes is [`Error::TooLarge`].
+/// bytes is [`ErrorCode::TooLarge`].
 pub fn seal(key: &Key, plaintext: &[u8]) -> Result<Vec<u8>> {
     check_abi()?;
     read_buf(plaintext.len() + SEAL_OVERHEAD, |buf, len| {
@@ -471,7 +573,7 @@ pub fn seal_with_nonce(key: &Key, nonce: &Nonce, plaintext: &[u8]) -> Result<Vec
 
 /// Checks and decrypts a sealed value. Tampered, truncated, foreign or too
 /// short input (under [`MIN_SEALED_SIZE`] bytes) is
-/// [`Error::DecryptFailed`].
+/// [`ErrorCode::DecryptFailed`].
 pub fn open(key: &Key, sealed: &[u8]) -> Result<Vec<u8>> {
     check_abi()?;
     read_buf(sealed.len().saturating_sub(SEAL_OVERHEAD), |buf, len| {
@@ -523,7 +625,7 @@ impl ListHead {
     /// target and returns the token to store with it (the old head). Then
     /// store the message with [`Session::put`]`(&token, msg)`; it will be
     /// found at [`ListHead::hash`]. More than [`MAX_MESSAGE_SIZE`] bytes is
-    /// [`Error::TooLarge`] and leaves the head alone.
+    /// [`ErrorCode::TooLarge`] and leaves the head alone.
     pub fn push_front(&mut self, msg: &[u8]) -> Result<Hash> {
         check_abi()?;
         let mut token = [0u8; HASH_SIZE];
@@ -560,7 +662,7 @@ pub fn message_encode(next: &Hash, msg: &[u8]) -> Result<Vec<u8>> {
 
 /// Parses a message blob into `(message, next hash)`; bytes after the
 /// message are ignored. A header or message that runs past the end is
-/// [`Error::InvalidArgument`].
+/// [`ErrorCode::InvalidArgument`].
 pub fn message_parse(blob: &[u8]) -> Result<(Vec<u8>, Hash)> {
     check_abi()?;
     let mut next = [0u8; HASH_SIZE];
@@ -588,19 +690,22 @@ mod tests {
     #[test]
     fn every_status_maps_both_ways() {
         for status in 0..=11 {
-            match Error::from_status(status) {
+            match ErrorCode::from_status(status) {
                 None => assert_eq!(status, ffi::SCOUT_OK),
                 Some(e) => {
                     assert_eq!(e.status(), Some(status));
-                    assert!(!matches!(e, Error::Unknown(_)), "status {status} is known");
-                    assert!(e.to_string().starts_with("scout: "));
+                    assert!(
+                        !matches!(e, ErrorCode::Unknown(_)),
+                        "status {status} is known"
+                    );
+                    assert!(Error::from(e).to_string().starts_with("scout: "));
                 }
             }
         }
-        assert_eq!(Error::from_status(99), Some(Error::Unknown(99)));
-        assert_eq!(Error::Unknown(99).status(), Some(99));
+        assert_eq!(ErrorCode::from_status(99), Some(ErrorCode::Unknown(99)));
+        assert_eq!(ErrorCode::Unknown(99).status(), Some(99));
         assert_eq!(
-            Error::AbiMismatch {
+            ErrorCode::AbiMismatch {
                 library: 2,
                 binding: 1
             }

@@ -29,7 +29,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::entries::{Entries, EntriesMut, Entry};
-use crate::{check, check_abi, ffi, Error, Hash, Key, Result, HASH_SIZE};
+use crate::{check, check_abi, ffi, Error, ErrorCode, Hash, Key, Result, HASH_SIZE};
 
 /// How long a blocking call waits beyond the session's operation timeout
 /// before it gives up on the completion (which the library delivers at the
@@ -228,21 +228,29 @@ impl SessionBuilder {
     /// Creates the session without starting it: call [`Session::start`].
     /// A string with a NUL byte, a timeout over `u32::MAX` milliseconds or
     /// options the library refuses (a malformed address) are
-    /// [`Error::InvalidArgument`].
+    /// [`ErrorCode::InvalidArgument`].
     pub fn build(self) -> Result<Session> {
         check_abi()?;
+        let invalid =
+            |what: String| Error::new(ErrorCode::InvalidArgument, format!("scout: {what}"));
         if self.bad_path {
-            return Err(Error::InvalidArgument);
+            return Err(invalid("the state file's path has a NUL byte".into()));
         }
-        let cstr = |s: &Option<String>| -> Result<Option<CString>> {
+        let cstr = |name: &str, s: &Option<String>| -> Result<Option<CString>> {
             s.as_deref()
-                .map(|s| CString::new(s).map_err(|_| Error::InvalidArgument))
+                .map(|s| {
+                    CString::new(s).map_err(|_| invalid(format!("{name} {s:?} has a NUL byte")))
+                })
                 .transpose()
         };
-        let listen = cstr(&self.listen)?;
-        let bootstrap = cstr(&self.bootstrap)?;
-        let timeout_ms =
-            u32::try_from(self.timeout.as_millis()).map_err(|_| Error::InvalidArgument)?;
+        let listen = cstr("the listen address", &self.listen)?;
+        let bootstrap = cstr("the bootstrap list", &self.bootstrap)?;
+        let timeout_ms = u32::try_from(self.timeout.as_millis()).map_err(|_| {
+            invalid(format!(
+                "the timeout {:?} is over u32::MAX milliseconds",
+                self.timeout
+            ))
+        })?;
         let timeout = if timeout_ms == 0 {
             DEFAULT_TIMEOUT
         } else {
@@ -294,7 +302,7 @@ impl SessionBuilder {
                     // keeps no copy of log_user: take our reference back.
                     drop(unsafe { Arc::from_raw(log_user) });
                 }
-                return Err(result.err().unwrap_or(Error::Internal));
+                return Err(result.err().unwrap_or_else(|| ErrorCode::Internal.into()));
             }
         };
         if !log_user.is_null() {
@@ -339,14 +347,14 @@ fn path_cstring(p: &Path) -> Option<CString> {
 /// it) to stop and free it.
 ///
 /// Dropping a session cancels its operations in flight: each gets its
-/// completion with [`Error::Cancelled`] before the drop returns, and no
+/// completion with [`ErrorCode::Cancelled`] before the drop returns, and no
 /// callback of the session runs afterwards. A session may be dropped
 /// inside one of its own callbacks.
 ///
 /// Blocking operations wait for their completion (at most the session's
-/// timeout plus a grace of a few seconds, then [`Error::Timeout`]); called
+/// timeout plus a grace of a few seconds, then [`ErrorCode::Timeout`]); called
 /// from one of this session's own callbacks, where waiting would deadlock,
-/// they fail at once with [`Error::WrongState`]. The `start_*` variants
+/// they fail at once with [`ErrorCode::WrongState`]. The `start_*` variants
 /// return as soon as the operation started and call their closures on the
 /// session's dispatcher thread, the completion exactly once.
 pub struct Session {
@@ -390,20 +398,20 @@ impl Session {
     /// bootstrap nodes; blocks until a first lookup ended (milliseconds when
     /// a node answers, a few seconds when none does). A session whose
     /// bootstrap nodes do not answer still starts and keeps trying in the
-    /// background; its operations fail with [`Error::Network`] meanwhile.
-    /// A socket that cannot be bound is [`Error::Network`]. A session runs
+    /// background; its operations fail with [`ErrorCode::Network`] meanwhile.
+    /// A socket that cannot be bound is [`ErrorCode::Network`]. A session runs
     /// once: starting it again, or after [`Session::stop`], is
-    /// [`Error::WrongState`].
+    /// [`ErrorCode::WrongState`].
     pub fn start(&self) -> Result<()> {
         // SAFETY: self.raw is our live handle.
         check(unsafe { ffi::scout_session_start(self.raw.as_ptr()) })
     }
 
-    /// Stops the node: operations in flight end with [`Error::Cancelled`],
+    /// Stops the node: operations in flight end with [`ErrorCode::Cancelled`],
     /// the state file is saved, the socket closed; new operations fail with
-    /// [`Error::WrongState`]. Stopping twice does nothing; stopping a
-    /// session never started is [`Error::WrongState`]; a state file that
-    /// cannot be written is [`Error::InvalidArgument`] (the session is
+    /// [`ErrorCode::WrongState`]. Stopping twice does nothing; stopping a
+    /// session never started is [`ErrorCode::WrongState`]; a state file that
+    /// cannot be written is [`ErrorCode::InvalidArgument`] (the session is
     /// stopped regardless).
     pub fn stop(&self) -> Result<()> {
         // SAFETY: self.raw is our live handle.
@@ -411,10 +419,10 @@ impl Session {
     }
 
     /// Stops and frees the session, reporting what dropping it would not: a
-    /// state file that could not be written ([`Error::InvalidArgument`]).
+    /// state file that could not be written ([`ErrorCode::InvalidArgument`]).
     pub fn close(self) -> Result<()> {
         let stopped = match self.stop() {
-            Err(Error::WrongState) => Ok(()), // never started
+            Err(e) if e == ErrorCode::WrongState => Ok(()), // never started
             other => other,
         };
         drop(self);
@@ -452,25 +460,193 @@ impl Session {
         self.raw.as_ptr() as usize
     }
 
-    // --- Synchronize ------------------------------------------------------
+    // --- Operations -----------------------------------------------------------
+    //
+    // Every operation is available three ways: on the session with its
+    // default deadline, on an [`Ops`] (`session.with_timeout(d)`) with a
+    // deadline of its own, blocking or started with closures. The bodies
+    // are Ops's; the session's methods forward with `self.ops()`.
+
+    /// The session's operations, each with its own deadline `timeout`
+    /// (longer or shorter than the session's): `session.with_timeout(d).get(&hash)`.
+    /// The library ends an operation whose deadline passes with
+    /// [`ErrorCode::Timeout`].
+    pub fn with_timeout(&self, timeout: Duration) -> Ops<'_> {
+        Ops {
+            session: self,
+            timeout: Some(timeout),
+        }
+    }
+
+    fn ops(&self) -> Ops<'_> {
+        Ops {
+            session: self,
+            timeout: None,
+        }
+    }
 
     /// Synchronizes `entries` with the list this pair shares on the DHT
     /// (identified, sealed and signed through `shared_secret`, from
     /// [`key_exchange`](crate::key_exchange)): reads it, merges it into the
     /// local list (higher seq wins), writes the merged list back, and on
     /// success replaces `entries` with the list as written. On failure
-    /// `entries` is left alone. Errors: [`Error::Timeout`],
-    /// [`Error::Network`], [`Error::Conflict`] (synchronize again),
-    /// [`Error::TooLarge`] (the merged list does not fit),
-    /// [`Error::Cancelled`], [`Error::WrongState`].
+    /// `entries` is left alone. Errors: [`ErrorCode::Timeout`],
+    /// [`ErrorCode::Network`], [`ErrorCode::Conflict`] (synchronize again),
+    /// [`ErrorCode::TooLarge`] (the merged list does not fit),
+    /// [`ErrorCode::Cancelled`], [`ErrorCode::WrongState`].
     pub fn synchronize(&self, shared_secret: &Key, entries: &mut Entries) -> Result<Synced> {
-        self.synchronize_blocking(shared_secret, entries, None)
+        self.ops().synchronize(shared_secret, entries)
     }
 
     /// Synchronizes like [`Session::synchronize`], and calls `finalize`
     /// with the merged list just before it is sealed and written, to edit
     /// it. If `finalize` panics, the list is written as it stands and the
     /// panic is resumed on this thread once the operation ended.
+    pub fn synchronize_with<F>(
+        &self,
+        shared_secret: &Key,
+        entries: &mut Entries,
+        finalize: F,
+    ) -> Result<Synced>
+    where
+        F: FnOnce(&mut EntriesMut<'_>) + Send + 'static,
+    {
+        self.ops()
+            .synchronize_with(shared_secret, entries, finalize)
+    }
+
+    /// Starts a synchronize of a copy of `entries` and returns at once,
+    /// with the [`Operation`] that cancels it; `done` gets the outcome and
+    /// the list as written. `entries` itself is never changed. If the
+    /// operation fails to start, the error is returned and `done` is never
+    /// called; otherwise `done` runs exactly once on the dispatcher thread,
+    /// with [`ErrorCode::Cancelled`] if it is cancelled or the session is
+    /// stopped or dropped first.
+    pub fn start_synchronize<D>(
+        &self,
+        shared_secret: &Key,
+        entries: &Entries,
+        done: D,
+    ) -> Result<Operation>
+    where
+        D: FnOnce(Result<(Synced, Entries)>) + Send + 'static,
+    {
+        self.ops().start_synchronize(shared_secret, entries, done)
+    }
+
+    /// Starts a synchronize like [`Session::start_synchronize`], calling
+    /// `finalize` with the merged list before it is written. A panic in
+    /// `finalize` is caught (the default hook prints it) and the list is
+    /// written as it stands.
+    pub fn start_synchronize_with<F, D>(
+        &self,
+        shared_secret: &Key,
+        entries: &Entries,
+        finalize: F,
+        done: D,
+    ) -> Result<Operation>
+    where
+        F: FnOnce(&mut EntriesMut<'_>) + Send + 'static,
+        D: FnOnce(Result<(Synced, Entries)>) + Send + 'static,
+    {
+        self.ops()
+            .start_synchronize_with(shared_secret, entries, finalize, done)
+    }
+
+    /// Stores `msg` as an immutable item whose next hash is `token` (from
+    /// [`ListHead::push_front`](crate::ListHead::push_front)) and returns
+    /// where it is stored. More than [`MAX_MESSAGE_SIZE`](crate::MAX_MESSAGE_SIZE)
+    /// bytes is [`ErrorCode::TooLarge`].
+    pub fn put(&self, token: &Hash, msg: &[u8]) -> Result<Stored> {
+        self.ops().put(token, msg)
+    }
+
+    /// Starts a put and returns at once, with the [`Operation`] that
+    /// cancels it; `done` runs exactly once on the dispatcher thread unless
+    /// the operation fails to start (then the error is returned and `done`
+    /// never runs).
+    pub fn start_put<D>(&self, token: &Hash, msg: &[u8], done: D) -> Result<Operation>
+    where
+        D: FnOnce(Result<Stored>) + Send + 'static,
+    {
+        self.ops().start_put(token, msg, done)
+    }
+
+    /// Fetches the message stored under `hash`. [`ErrorCode::NotFound`] if
+    /// no node holds it.
+    pub fn get(&self, hash: &Hash) -> Result<Message> {
+        self.ops().get(hash)
+    }
+
+    /// Starts a get and returns at once, with the [`Operation`] that
+    /// cancels it; `done` runs exactly once on the dispatcher thread unless
+    /// the operation fails to start.
+    pub fn start_get<D>(&self, hash: &Hash, done: D) -> Result<Operation>
+    where
+        D: FnOnce(Result<Message>) + Send + 'static,
+    {
+        self.ops().start_get(hash, done)
+    }
+
+    /// Walks the message list from `head`, newest first, for at most `max`
+    /// messages (0: to the list's end). A head of 20 zero bytes is an empty
+    /// list. If a message in the middle cannot be read, the error is
+    /// returned (use [`Session::start_get_list`] to see the messages
+    /// before it).
+    pub fn get_list(&self, head: &Hash, max: usize) -> Result<Vec<Message>> {
+        self.ops().get_list(head, max)
+    }
+
+    /// Starts a list walk and returns at once, with the [`Operation`] that
+    /// cancels it. Once the walk ends, `on_message` runs for each message
+    /// read, in order, then `done` once with the walk's status and the
+    /// number of messages delivered; all on the dispatcher thread, unless
+    /// the operation fails to start. If `on_message` panics, it is not
+    /// called again.
+    pub fn start_get_list<M, D>(
+        &self,
+        head: &Hash,
+        max: usize,
+        on_message: M,
+        done: D,
+    ) -> Result<Operation>
+    where
+        M: FnMut(Message) + Send + 'static,
+        D: FnOnce(Result<usize>) + Send + 'static,
+    {
+        self.ops().start_get_list(head, max, on_message, done)
+    }
+
+    /// Refuses a blocking call from this session's own dispatcher thread.
+    fn not_dispatching(&self) -> Result<()> {
+        if DISPATCHING.with(Cell::get) == self.id() {
+            return Err(Error::new(
+                ErrorCode::WrongState,
+                "scout: a blocking call from one of the session's own callbacks would wait for \
+                 the thread it runs on; use the start_* form there",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The operations of a [`Session`] with options of their own, from
+/// [`Session::with_timeout`]: the same methods as the session's, each with
+/// this deadline (the library ends the operation with
+/// [`ErrorCode::Timeout`] when it passes).
+#[derive(Debug, Clone, Copy)]
+pub struct Ops<'a> {
+    session: &'a Session,
+    timeout: Option<Duration>,
+}
+
+impl Ops<'_> {
+    /// As [`Session::synchronize`].
+    pub fn synchronize(&self, shared_secret: &Key, entries: &mut Entries) -> Result<Synced> {
+        self.synchronize_blocking(shared_secret, entries, None)
+    }
+
+    /// As [`Session::synchronize_with`].
     pub fn synchronize_with<F>(
         &self,
         shared_secret: &Key,
@@ -489,9 +665,9 @@ impl Session {
         entries: &mut Entries,
         finalize: Option<FinalizeFn>,
     ) -> Result<Synced> {
-        self.not_dispatching()?;
+        self.session.not_dispatching()?;
         let (tx, rx) = mpsc::channel();
-        self.start_sync(
+        let _op = self.start_sync(
             shared,
             entries,
             finalize,
@@ -508,18 +684,13 @@ impl Session {
         Ok(synced)
     }
 
-    /// Starts a synchronize of a copy of `entries` and returns at once;
-    /// `done` gets the outcome and the list as written. `entries` itself is
-    /// never changed. If the operation fails to start, the error is
-    /// returned and `done` is never called; otherwise `done` runs exactly
-    /// once on the dispatcher thread, with [`Error::Cancelled`] if the
-    /// session is stopped or dropped first.
+    /// As [`Session::start_synchronize`].
     pub fn start_synchronize<D>(
         &self,
         shared_secret: &Key,
         entries: &Entries,
         done: D,
-    ) -> Result<()>
+    ) -> Result<Operation>
     where
         D: FnOnce(Result<(Synced, Entries)>) + Send + 'static,
     {
@@ -531,17 +702,14 @@ impl Session {
         )
     }
 
-    /// Starts a synchronize like [`Session::start_synchronize`], calling
-    /// `finalize` with the merged list before it is written. A panic in
-    /// `finalize` is caught (the default hook prints it) and the list is
-    /// written as it stands.
+    /// As [`Session::start_synchronize_with`].
     pub fn start_synchronize_with<F, D>(
         &self,
         shared_secret: &Key,
         entries: &Entries,
         finalize: F,
         done: D,
-    ) -> Result<()>
+    ) -> Result<Operation>
     where
         F: FnOnce(&mut EntriesMut<'_>) + Send + 'static,
         D: FnOnce(Result<(Synced, Entries)>) + Send + 'static,
@@ -560,15 +728,16 @@ impl Session {
         entries: &Entries,
         finalize: Option<FinalizeFn>,
         done: SyncDone,
-    ) -> Result<()> {
+    ) -> Result<Operation> {
         // The operation works on a copy, which the library replaces with the
         // list as written just before the completion: the caller's list is
         // never changed behind its back.
         let copy = entries.try_clone()?;
         let copy_raw = copy.as_ptr();
         let has_finalize = finalize.is_some();
+        let opts = self.options()?;
         let op = Arc::new(SyncOp {
-            session: self.id(),
+            session: self.session.id(),
             list: Mutex::new(Some(copy)),
             updated: Mutex::new(Vec::new()),
             finalize: Mutex::new(finalize),
@@ -576,14 +745,18 @@ impl Session {
             done: Mutex::new(Some(done)),
         });
         let user = Arc::into_raw(op);
-        // SAFETY: self.raw and copy_raw are live handles (copy is kept in
-        // the op state until the completion); shared is KEY_SIZE bytes; user
-        // is an Arc reference that the completion trampoline takes over.
+        let mut handle = ptr::null_mut();
+        // SAFETY: the session's handle and copy_raw are live handles (copy
+        // is kept in the op state until the completion); shared is KEY_SIZE
+        // bytes; opts is read during the call; handle is a valid output;
+        // user is an Arc reference that the completion trampoline takes over.
         let status = unsafe {
-            ffi::scout_synchronize(
-                self.raw.as_ptr(),
+            ffi::scout_synchronize_op(
+                self.session.raw.as_ptr(),
                 shared.as_ptr(),
                 copy_raw,
+                &opts,
+                &mut handle,
                 Some(sync_updated),
                 if has_finalize {
                     Some(sync_finalize)
@@ -594,70 +767,65 @@ impl Session {
                 user as *mut c_void,
             )
         };
-        started(status, user)
+        started(status, user, handle)
     }
 
-    // --- Put ----------------------------------------------------------------
-
-    /// Stores `msg` as an immutable item whose next hash is `token` (from
-    /// [`ListHead::push_front`](crate::ListHead::push_front)) and returns
-    /// where it is stored. More than [`MAX_MESSAGE_SIZE`](crate::MAX_MESSAGE_SIZE)
-    /// bytes is [`Error::TooLarge`].
+    /// As [`Session::put`].
     pub fn put(&self, token: &Hash, msg: &[u8]) -> Result<Stored> {
-        self.not_dispatching()?;
+        self.session.not_dispatching()?;
         let (tx, rx) = mpsc::channel();
-        self.start_put(token, msg, move |result| {
+        let _op = self.start_put(token, msg, move |result| {
             let _ = tx.send(result);
         })?;
         self.wait(rx)?
     }
 
-    /// Starts a put and returns at once; `done` runs exactly once on the
-    /// dispatcher thread unless the operation fails to start (then the
-    /// error is returned and `done` never runs).
-    pub fn start_put<D>(&self, token: &Hash, msg: &[u8], done: D) -> Result<()>
+    /// As [`Session::start_put`].
+    pub fn start_put<D>(&self, token: &Hash, msg: &[u8], done: D) -> Result<Operation>
     where
         D: FnOnce(Result<Stored>) + Send + 'static,
     {
-        let user = OnceOp::<Stored>::new(self.id(), Box::new(done));
-        // SAFETY: self.raw is live; token is HASH_SIZE bytes and msg valid
-        // for its length (both copied before return); user is an Arc
+        let opts = self.options()?;
+        let user = OnceOp::<Stored>::new(self.session.id(), Box::new(done));
+        let mut handle = ptr::null_mut();
+        // SAFETY: the session's handle is live; token is HASH_SIZE bytes
+        // and msg valid for its length (both copied before return); opts is
+        // read during the call; handle is a valid output; user is an Arc
         // reference that the completion trampoline takes over.
         let status = unsafe {
-            ffi::scout_put(
-                self.raw.as_ptr(),
+            ffi::scout_put_op(
+                self.session.raw.as_ptr(),
                 token.as_ptr(),
                 msg.as_ptr(),
                 msg.len(),
+                &opts,
+                &mut handle,
                 Some(put_finished),
                 user as *mut c_void,
             )
         };
-        started(status, user)
+        started(status, user, handle)
     }
 
-    // --- Get ----------------------------------------------------------------
-
-    /// Fetches the message stored under `hash`. [`Error::NotFound`] if no
-    /// node holds it.
+    /// As [`Session::get`].
     pub fn get(&self, hash: &Hash) -> Result<Message> {
-        self.not_dispatching()?;
+        self.session.not_dispatching()?;
         let (tx, rx) = mpsc::channel();
-        self.start_get(hash, move |result| {
+        let _op = self.start_get(hash, move |result| {
             let _ = tx.send(result);
         })?;
         self.wait(rx)?
     }
 
-    /// Starts a get and returns at once; `done` runs exactly once on the
-    /// dispatcher thread unless the operation fails to start.
-    pub fn start_get<D>(&self, hash: &Hash, done: D) -> Result<()>
+    /// As [`Session::start_get`].
+    pub fn start_get<D>(&self, hash: &Hash, done: D) -> Result<Operation>
     where
         D: FnOnce(Result<Message>) + Send + 'static,
     {
+        let opts = self.options()?;
         let at = *hash;
         let user = OnceOp::<(Vec<u8>, Hash)>::new(
-            self.id(),
+            self.session.id(),
             Box::new(move |result: Result<(Vec<u8>, Hash)>| {
                 done(result.map(|(body, next)| Message {
                     hash: at,
@@ -666,32 +834,30 @@ impl Session {
                 }))
             }),
         );
-        // SAFETY: self.raw is live; hash is HASH_SIZE bytes (copied); user
-        // is an Arc reference that the completion trampoline takes over.
+        let mut handle = ptr::null_mut();
+        // SAFETY: the session's handle is live; hash is HASH_SIZE bytes
+        // (copied); opts is read during the call; handle is a valid output;
+        // user is an Arc reference that the completion trampoline takes over.
         let status = unsafe {
-            ffi::scout_get(
-                self.raw.as_ptr(),
+            ffi::scout_get_op(
+                self.session.raw.as_ptr(),
                 hash.as_ptr(),
+                &opts,
+                &mut handle,
                 Some(get_received),
                 user as *mut c_void,
             )
         };
-        started(status, user)
+        started(status, user, handle)
     }
 
-    // --- Get list -------------------------------------------------------------
-
-    /// Walks the message list from `head`, newest first, for at most `max`
-    /// messages (0: to the list's end). A head of 20 zero bytes is an empty
-    /// list. If a message in the middle cannot be read, the error is
-    /// returned (use [`Session::start_get_list`] to see the messages
-    /// before it).
+    /// As [`Session::get_list`].
     pub fn get_list(&self, head: &Hash, max: usize) -> Result<Vec<Message>> {
-        self.not_dispatching()?;
+        self.session.not_dispatching()?;
         let (tx, rx) = mpsc::channel();
         let got = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&got);
-        self.start_list(
+        let _op = self.start_list(
             head,
             max,
             Some(Box::new(move |m| lock(&sink).push(m))),
@@ -708,18 +874,14 @@ impl Session {
         Ok(messages)
     }
 
-    /// Starts a list walk and returns at once. Once the walk ends,
-    /// `on_message` runs for each message read, in order, then `done` once
-    /// with the walk's status and the number of messages delivered; all on
-    /// the dispatcher thread, unless the operation fails to start. If
-    /// `on_message` panics, it is not called again.
+    /// As [`Session::start_get_list`].
     pub fn start_get_list<M, D>(
         &self,
         head: &Hash,
         max: usize,
         on_message: M,
         done: D,
-    ) -> Result<()>
+    ) -> Result<Operation>
     where
         M: FnMut(Message) + Send + 'static,
         D: FnOnce(Result<usize>) + Send + 'static,
@@ -738,47 +900,120 @@ impl Session {
         max: usize,
         on_message: Option<MessageFn>,
         done: ListDone,
-    ) -> Result<()> {
+    ) -> Result<Operation> {
+        let opts = self.options()?;
         let op = Arc::new(ListOp {
-            session: self.id(),
+            session: self.session.id(),
             on_message: Mutex::new(on_message),
             panic: Mutex::new(None),
             done: Mutex::new(Some(done)),
         });
         let user = Arc::into_raw(op);
-        // SAFETY: self.raw is live; head is HASH_SIZE bytes (copied); user
-        // is an Arc reference that the completion trampoline takes over.
+        let mut handle = ptr::null_mut();
+        // SAFETY: the session's handle is live; head is HASH_SIZE bytes
+        // (copied); opts is read during the call; handle is a valid output;
+        // user is an Arc reference that the completion trampoline takes over.
         let status = unsafe {
-            ffi::scout_get_list(
-                self.raw.as_ptr(),
+            ffi::scout_get_list_op(
+                self.session.raw.as_ptr(),
                 head.as_ptr(),
                 max,
+                &opts,
+                &mut handle,
                 Some(list_message),
                 Some(list_finished),
                 user as *mut c_void,
             )
         };
-        started(status, user)
+        started(status, user, handle)
     }
 
-    // --- Waiting ------------------------------------------------------------
-
-    /// Refuses a blocking call from this session's own dispatcher thread.
-    fn not_dispatching(&self) -> Result<()> {
-        if DISPATCHING.with(Cell::get) == self.id() {
-            return Err(Error::WrongState);
+    /// The library's options for these operations.
+    fn options(&self) -> Result<ffi::scout_op_options> {
+        let mut opts = ffi::scout_op_options {
+            size: 0,
+            timeout_ms: 0,
+        };
+        // SAFETY: opts is a valid, writable options struct.
+        check(unsafe { ffi::scout_op_options_init(&mut opts) })?;
+        if let Some(t) = self.timeout {
+            opts.timeout_ms = u32::try_from(t.as_millis())
+                .ok()
+                .filter(|&ms| ms > 0)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::InvalidArgument,
+                        format!(
+                            "scout: an operation's timeout must be from 1 ms to {} ms, got {t:?}",
+                            u32::MAX
+                        ),
+                    )
+                })?;
         }
-        Ok(())
+        Ok(opts)
     }
 
-    /// Waits for a blocking operation's completion.
+    /// Waits for a blocking operation's completion: at most its deadline
+    /// plus a grace (the library delivers it by the deadline, unless a slow
+    /// callback of the session holds the dispatcher).
     fn wait<T>(&self, rx: mpsc::Receiver<T>) -> Result<T> {
-        rx.recv_timeout(self.timeout + WAIT_GRACE)
-            .map_err(|e| match e {
-                mpsc::RecvTimeoutError::Timeout => Error::Timeout,
-                // The completion was dropped without a call: a broken promise.
-                mpsc::RecvTimeoutError::Disconnected => Error::Internal,
-            })
+        let limit = self.timeout.unwrap_or(self.session.timeout) + WAIT_GRACE;
+        rx.recv_timeout(limit).map_err(|e| match e {
+            mpsc::RecvTimeoutError::Timeout => Error::new(
+                ErrorCode::Timeout,
+                format!("scout: no result within {limit:?} (the session's callbacks are held up)"),
+            ),
+            // The completion was dropped without a call: a broken promise.
+            mpsc::RecvTimeoutError::Disconnected => Error::new(
+                ErrorCode::Internal,
+                "scout: an operation ended without its completion",
+            ),
+        })
+    }
+}
+
+/// One operation started with a `start_*` method, to cancel it. Dropping
+/// it only lets go of the means to cancel: the operation goes on and its
+/// closure still runs, once.
+pub struct Operation {
+    raw: NonNull<ffi::scout_op>,
+}
+
+// SAFETY: the header makes scout_op handles thread-safe (any function, any
+// thread), and an Operation only ever calls scout_op_cancel and _free.
+unsafe impl Send for Operation {}
+// SAFETY: as for Send; cancel takes &self and the library serializes.
+unsafe impl Sync for Operation {}
+
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("handle", &self.raw)
+            .finish()
+    }
+}
+
+impl Operation {
+    /// Cancels the operation: `true` if it was still in flight (its
+    /// closure then runs once, on the dispatcher thread, never inside this
+    /// call, with [`ErrorCode::Cancelled`]; the session and its other
+    /// operations go on), `false` if it had already ended (its closure has
+    /// run, or is about to, with its own result).
+    pub fn cancel(&self) -> bool {
+        // SAFETY: self.raw is our live scout_op handle.
+        unsafe { ffi::scout_op_cancel(self.raw.as_ptr()) == ffi::SCOUT_OK }
+    }
+
+    /// The raw handle, for calls through [`ffi`]. It stays owned by `self`.
+    pub fn as_ptr(&self) -> *mut ffi::scout_op {
+        self.raw.as_ptr()
+    }
+}
+
+impl Drop for Operation {
+    fn drop(&mut self) {
+        // SAFETY: we own the handle; freeing it does not cancel.
+        unsafe { ffi::scout_op_free(self.raw.as_ptr()) }
     }
 }
 
@@ -803,7 +1038,7 @@ fn c_string(mut bytes: Vec<u8>) -> Result<String> {
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         bytes.truncate(nul);
     }
-    String::from_utf8(bytes).map_err(|_| Error::Internal)
+    String::from_utf8(bytes).map_err(|_| Error::from(ErrorCode::Internal))
 }
 
 // ---------------------------------------------------------------------------
@@ -860,13 +1095,28 @@ fn keep_panic(slot: &Mutex<Option<Panic>>, p: Option<Panic>) {
 
 /// After starting an operation with `user`: on failure to start, takes the
 /// reference back (no callback will run) and returns the error.
-fn started<T>(status: ffi::scout_status, user: *const T) -> Result<()> {
+fn started<T>(
+    status: ffi::scout_status,
+    user: *const T,
+    handle: *mut ffi::scout_op,
+) -> Result<Operation> {
+    // The error's text first: dropping the state may run closures' drops,
+    // which may call the library on this thread.
+    let result = check(status);
     if status != ffi::SCOUT_OK {
         // SAFETY: the operation did not start, so the library never calls
         // back with user: the reference from Arc::into_raw is ours again.
         drop(unsafe { Arc::from_raw(user) });
     }
-    check(status)
+    result?;
+    NonNull::new(handle)
+        .map(|raw| Operation { raw })
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::Internal,
+                "scout: the library returned no operation handle",
+            )
+        })
 }
 
 /// A reference of its own to an operation's state, for a non-final
@@ -1009,7 +1259,7 @@ unsafe extern "C" fn sync_finished(
                     list,
                 )
             })
-            .ok_or(Error::Internal)
+            .ok_or_else(|| Error::from(ErrorCode::Internal))
         });
         let panic = lock(&op.panic).take();
         let done = lock(&op.done).take();
@@ -1140,13 +1390,13 @@ unsafe extern "C" fn list_finished(user: *mut c_void, status: ffi::scout_status,
     boundary(|| {
         // SAFETY: the completion runs exactly once and owns the reference.
         let op = unsafe { Arc::from_raw(user as *const ListOp) };
+        // The result (with the error's text) before anything else runs.
+        let result = check(status).map(|()| count);
         lock(&op.on_message).take();
         let panic = lock(&op.panic).take();
         let done = lock(&op.done).take();
         if let Some(done) = done {
-            drop(run_user(op.session, || {
-                done(check(status).map(|()| count), panic)
-            }));
+            drop(run_user(op.session, || done(result, panic)));
         }
     });
 }

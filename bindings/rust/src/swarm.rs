@@ -3,7 +3,7 @@ use std::ffi::c_char;
 use std::fmt;
 use std::ptr::{self, NonNull};
 
-use crate::{check, check_abi, ffi, read_buf, Error, Result};
+use crate::{check, check_abi, ffi, read_buf, Error, ErrorCode, Result};
 
 /// A set of DHT nodes on 127.0.0.1 in this process, for tests and local
 /// development: pass [`Swarm::bootstrap`] to
@@ -23,8 +23,8 @@ unsafe impl Sync for Swarm {}
 
 impl Swarm {
     /// Starts `nodes` nodes (0: 32) on ports the system chooses, and
-    /// returns once they know each other. Blocks. [`Error::Network`] if a
-    /// socket cannot be bound, [`Error::Timeout`] if the nodes do not join
+    /// returns once they know each other. Blocks. [`ErrorCode::Network`] if a
+    /// socket cannot be bound, [`ErrorCode::Timeout`] if the nodes do not join
     /// within 2 minutes.
     pub fn start(nodes: u32) -> Result<Swarm> {
         Swarm::start_at(nodes, 0)
@@ -39,7 +39,7 @@ impl Swarm {
         check(unsafe { ffi::scout_swarm_start(nodes, port, &mut raw) })?;
         NonNull::new(raw)
             .map(|raw| Swarm { raw })
-            .ok_or(Error::Internal)
+            .ok_or_else(|| Error::from(ErrorCode::Internal))
     }
 
     /// The address sessions join through, `"127.0.0.1:PORT"`.
@@ -51,7 +51,7 @@ impl Swarm {
         if let Some(nul) = bytes.iter().position(|&b| b == 0) {
             bytes.truncate(nul);
         }
-        String::from_utf8(bytes).map_err(|_| Error::Internal)
+        String::from_utf8(bytes).map_err(|_| Error::from(ErrorCode::Internal))
     }
 
     /// Stops every node and frees the swarm; dropping it does the same.

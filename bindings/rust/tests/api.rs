@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use scout::{ffi, Entries, Entry, Error, ListHead};
+use scout::{ffi, Entries, Entry, Error, ErrorCode, ListHead};
 
 fn entry(id: u32, seq: i64, value: &[u8]) -> Entry {
     Entry {
@@ -25,8 +25,8 @@ fn keys() {
     assert_eq!(shared, scout::key_exchange(&sk2, &pk).unwrap());
     assert_ne!(shared, [0; 32]);
     assert_eq!(
-        scout::key_exchange(&sk, &[0; 32]),
-        Err(Error::InvalidArgument),
+        (scout::key_exchange(&sk, &[0; 32])).map_err(|e| e.code()),
+        Err(ErrorCode::InvalidArgument),
         "low order"
     );
     let target = scout::shared_target(&shared).unwrap();
@@ -38,12 +38,12 @@ fn keys() {
     let sig = scout::mutable_sign(&shared, 5, b"3:abc").unwrap();
     assert_eq!(scout::mutable_verify(&edpk, 5, b"3:abc", &sig), Ok(()));
     assert_eq!(
-        scout::mutable_verify(&edpk, 6, b"3:abc", &sig),
-        Err(Error::DecryptFailed)
+        (scout::mutable_verify(&edpk, 6, b"3:abc", &sig)).map_err(|e| e.code()),
+        Err(ErrorCode::DecryptFailed)
     );
     assert_eq!(
-        scout::mutable_verify(&pk, 5, b"3:abc", &sig),
-        Err(Error::DecryptFailed)
+        (scout::mutable_verify(&pk, 5, b"3:abc", &sig)).map_err(|e| e.code()),
+        Err(ErrorCode::DecryptFailed)
     );
 }
 
@@ -68,18 +68,21 @@ fn entry_lists() {
 
     // Limits.
     assert_eq!(
-        list.assign(6, &[0; scout::MAX_VALUE_SIZE + 1]),
-        Err(Error::TooLarge)
+        (list.assign(6, &[0; scout::MAX_VALUE_SIZE + 1])).map_err(|e| e.code()),
+        Err(ErrorCode::TooLarge)
     );
     assert_eq!(
-        list.set(6, 1, &[0; scout::MAX_VALUE_SIZE + 1]),
-        Err(Error::TooLarge)
+        (list.set(6, 1, &[0; scout::MAX_VALUE_SIZE + 1])).map_err(|e| e.code()),
+        Err(ErrorCode::TooLarge)
     );
     let mut full = Entries::new().unwrap();
     for id in 0..scout::MAX_ENTRIES as u32 {
         full.set(id, 1, b"").unwrap();
     }
-    assert_eq!(full.assign(1000, b"one too many"), Err(Error::TooLarge));
+    assert_eq!(
+        (full.assign(1000, b"one too many")).map_err(|e| e.code()),
+        Err(ErrorCode::TooLarge)
+    );
     full.assign(0, b"updating an existing id still works")
         .unwrap();
     assert!(
@@ -109,10 +112,15 @@ fn entry_lists() {
     assert_eq!(consumed, len);
     assert_eq!(back.to_vec().unwrap(), list.to_vec().unwrap());
     assert_eq!(
-        Entries::parse(&bytes[..len - 1]).err(),
-        Some(Error::InvalidArgument)
+        Entries::parse(&bytes[..len - 1])
+            .map_err(|e| e.code())
+            .err(),
+        Some(ErrorCode::InvalidArgument)
     );
-    assert_eq!(Entries::parse(&[]).err(), Some(Error::InvalidArgument));
+    assert_eq!(
+        Entries::parse(&[]).map_err(|e| e.code()).err(),
+        Some(ErrorCode::InvalidArgument)
+    );
     assert_eq!(Entries::new().unwrap().serialize().unwrap(), [0, 0]);
 
     assert_eq!(
@@ -155,15 +163,21 @@ fn sealing_and_messages() {
     let sealed = scout::seal(&key, b"plaintext").unwrap();
     assert_eq!(sealed.len(), 9 + scout::SEAL_OVERHEAD);
     assert_eq!(scout::open(&key, &sealed).unwrap(), b"plaintext");
-    assert_eq!(scout::open(&[8; 32], &sealed), Err(Error::DecryptFailed));
     assert_eq!(
-        scout::open(&key, &sealed[..scout::MIN_SEALED_SIZE - 1]),
-        Err(Error::DecryptFailed)
+        (scout::open(&[8; 32], &sealed)).map_err(|e| e.code()),
+        Err(ErrorCode::DecryptFailed)
     );
-    assert_eq!(scout::open(&key, &[]), Err(Error::DecryptFailed));
     assert_eq!(
-        scout::seal(&key, &[0; scout::MAX_PLAINTEXT + 1]),
-        Err(Error::TooLarge)
+        (scout::open(&key, &sealed[..scout::MIN_SEALED_SIZE - 1])).map_err(|e| e.code()),
+        Err(ErrorCode::DecryptFailed)
+    );
+    assert_eq!(
+        (scout::open(&key, &[])).map_err(|e| e.code()),
+        Err(ErrorCode::DecryptFailed)
+    );
+    assert_eq!(
+        (scout::seal(&key, &[0; scout::MAX_PLAINTEXT + 1])).map_err(|e| e.code()),
+        Err(ErrorCode::TooLarge)
     );
     assert_eq!(
         scout::seal(&key, &[0; scout::MAX_PLAINTEXT]).unwrap().len(),
@@ -177,10 +191,13 @@ fn sealing_and_messages() {
         (b"hello".to_vec(), [3; 20])
     );
     assert_eq!(
-        scout::message_parse(&blob[..blob.len() - 1]),
-        Err(Error::InvalidArgument)
+        (scout::message_parse(&blob[..blob.len() - 1])).map_err(|e| e.code()),
+        Err(ErrorCode::InvalidArgument)
     );
-    assert_eq!(scout::message_parse(&[]), Err(Error::InvalidArgument));
+    assert_eq!(
+        (scout::message_parse(&[])).map_err(|e| e.code()),
+        Err(ErrorCode::InvalidArgument)
+    );
 
     let mut head = ListHead::new();
     assert!(head.is_empty());
@@ -192,8 +209,8 @@ fn sealing_and_messages() {
     );
     let before = head;
     assert_eq!(
-        head.push_front(&[0; scout::MAX_MESSAGE_SIZE + 1]),
-        Err(Error::TooLarge)
+        (head.push_front(&[0; scout::MAX_MESSAGE_SIZE + 1])).map_err(|e| e.code()),
+        Err(ErrorCode::TooLarge)
     );
     assert_eq!(head, before, "unchanged on failure");
     assert_eq!(ListHead::from(head.hash()), head);
@@ -201,21 +218,30 @@ fn sealing_and_messages() {
 
 #[test]
 fn errors() {
-    let e: Box<dyn std::error::Error + Send + Sync> = Box::new(Error::BufferTooSmall);
+    let e: Box<dyn std::error::Error + Send + Sync> =
+        Box::new(Error::from(ErrorCode::BufferTooSmall));
     assert_eq!(e.to_string(), "scout: buffer too small");
-    assert_eq!(Error::Unknown(42).to_string(), "scout: unknown status 42");
-    assert!(Error::AbiMismatch {
+    assert_eq!(
+        Error::from(ErrorCode::Unknown(42)).to_string(),
+        "scout: unknown status 42"
+    );
+    assert!(Error::from(ErrorCode::AbiMismatch {
         library: 2,
         binding: 1
-    }
+    })
     .to_string()
     .contains("binary interface 2"));
     for status in 1..=11 {
-        let e = Error::from_status(status).unwrap();
-        assert_eq!(e.status(), Some(status));
+        let code = ErrorCode::from_status(status).unwrap();
+        assert_eq!(code.status(), Some(status));
         // SAFETY: scout_strerror returns a static NUL-terminated string.
         let text = unsafe { std::ffi::CStr::from_ptr(ffi::scout_strerror(status)) };
-        assert_eq!(e.to_string(), format!("scout: {}", text.to_str().unwrap()));
+        assert_eq!(code.to_string(), text.to_str().unwrap());
+        assert_eq!(
+            Error::from(code).to_string(),
+            format!("scout: {}", text.to_str().unwrap())
+        );
+        assert_eq!(Error::from(code), code);
     }
     assert_eq!(scout::check_abi(), Ok(()));
     assert_eq!(
@@ -435,7 +461,7 @@ fn ffi_mirrors_the_header() {
         return;
     };
     let h = strip_comments(&h);
-    let rust = strip_comments(include_str!("../src/ffi.rs"));
+    let rust = strip_comments(include_str!("../scout-dht-sys/src/lib.rs"));
 
     // Every function and callback type, with the same parameters (names
     // and types) in the same order and the same return type.
@@ -483,7 +509,10 @@ fn ffi_mirrors_the_header() {
         ("SCOUT_MAX_BLOB_SIZE", ffi::SCOUT_MAX_BLOB_SIZE as i64),
         ("SCOUT_ADDR_STRLEN", ffi::SCOUT_ADDR_STRLEN as i64),
         ("SCOUT_ERROR_STRLEN", ffi::SCOUT_ERROR_STRLEN as i64),
-        ("SCOUT_DEFAULT_TIMEOUT_MS", ffi::SCOUT_DEFAULT_TIMEOUT_MS as i64),
+        (
+            "SCOUT_DEFAULT_TIMEOUT_MS",
+            ffi::SCOUT_DEFAULT_TIMEOUT_MS as i64,
+        ),
         ("SCOUT_LOG_DEBUG", ffi::SCOUT_LOG_DEBUG as i64),
         ("SCOUT_LOG_INFO", ffi::SCOUT_LOG_INFO as i64),
         ("SCOUT_LOG_WARN", ffi::SCOUT_LOG_WARN as i64),

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use common::{hex, session, swarm, unhex, Json};
+use common::{hex, parse_json, session, swarm, unhex, JsonExt};
 use scout::{Entries, Entry, ListHead};
 
 /// The Go command, or `None` (with the reason printed) if there is none.
@@ -86,15 +86,15 @@ fn checked(name: &str, args: &[&str], out: Output) -> String {
 
 /// Entries from the Go command's `sync --json` output.
 fn go_entries(json: &str) -> Vec<Entry> {
-    let doc = Json::parse(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let doc = parse_json(json.trim()).unwrap_or_else(|e| panic!("{e}: {json}"));
     let mut v: Vec<Entry> = doc
-        .get("entries")
+        .field("entries")
         .arr()
         .iter()
         .map(|e| Entry {
-            id: e.get("id").u32(),
-            seq: e.get("seq").i64(),
-            value: e.get("value_hex").hex(),
+            id: e.field("id").u32(),
+            seq: e.field("seq").i64(),
+            value: e.field("value_hex").hex(),
         })
         .collect();
     v.sort_by_key(|e| e.id);
@@ -212,11 +212,16 @@ fn rust_and_go_share_offline_messages() {
         s.put(&token, msg).unwrap();
     }
     let out = go(cli, &["get", &hex(&head.hash()), "--all", "--json"]);
-    let doc = Json::parse(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let doc = parse_json(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
     let walked: Vec<(Vec<u8>, String)> = doc
         .arr()
         .iter()
-        .map(|m| (m.get("message_hex").hex(), m.get("hash").str().to_string()))
+        .map(|m| {
+            (
+                m.field("message_hex").hex(),
+                m.field("hash").str().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         walked,
@@ -239,9 +244,9 @@ fn rust_and_go_share_offline_messages() {
             "--json",
         ],
     );
-    let put = Json::parse(out.trim()).unwrap();
-    let new_head: scout::Hash = put.get("hash").fixed();
-    assert_eq!(put.get("token").fixed::<20>(), head.hash());
+    let put = parse_json(out.trim()).unwrap();
+    let new_head: scout::Hash = put.field("hash").fixed();
+    assert_eq!(put.field("token").fixed::<20>(), head.hash());
     let m = s.get(&new_head).unwrap();
     assert_eq!((m.body.as_slice(), m.next), (&b"go three"[..], head.hash()));
     let bodies: Vec<Vec<u8>> = s
@@ -364,9 +369,9 @@ fn example_client_and_go_client() {
         .and_then(|r| r.get(..40))
         .unwrap_or_else(|| panic!("{out}"));
     let got = go(cli, &["get", hash, "--json"]);
-    let doc = Json::parse(got.trim()).unwrap();
+    let doc = parse_json(got.trim()).unwrap();
     let first = doc
         .opt("message_hex")
-        .map_or_else(|| doc.arr()[0].get("message_hex").hex(), Json::hex);
+        .map_or_else(|| doc.arr()[0].field("message_hex").hex(), JsonExt::hex);
     assert_eq!(first, b"a message from rust");
 }

@@ -9,7 +9,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use common::{session, session_with, swarm, wait_for};
-use scout::{Entries, Entry, Error, ListHead, Session, Swarm};
+use scout::{Entries, Entry, ErrorCode, ListHead, Session, Swarm};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -186,14 +186,20 @@ fn offline_message_list() {
 #[test]
 fn get_reports_what_is_missing() {
     let s = session();
-    assert_eq!(s.get(&[0x5a; 20]), Err(Error::NotFound));
+    assert_eq!(
+        (s.get(&[0x5a; 20])).map_err(|e| e.code()),
+        Err(ErrorCode::NotFound)
+    );
     // A list whose second message was never stored: the callback variant
     // delivers the first, then the error.
     let mut head = ListHead::new();
     head.push_front(b"never stored").unwrap();
     let token = head.push_front(b"stored").unwrap();
     s.put(&token, b"stored").unwrap();
-    assert_eq!(s.get_list(&head.hash(), 0), Err(Error::NotFound));
+    assert_eq!(
+        (s.get_list(&head.hash(), 0)).map_err(|e| e.code()),
+        Err(ErrorCode::NotFound)
+    );
     let (tx, rx) = mpsc::channel();
     let seen = Arc::new(AtomicUsize::new(0));
     let n = Arc::clone(&seen);
@@ -207,7 +213,10 @@ fn get_reports_what_is_missing() {
         move |r| tx.send(r).unwrap(),
     )
     .unwrap();
-    assert_eq!(rx.recv_timeout(LONG).unwrap(), Err(Error::NotFound));
+    assert_eq!(
+        rx.recv_timeout(LONG).unwrap().map_err(|e| e.code()),
+        Err(ErrorCode::NotFound)
+    );
     assert_eq!(seen.load(Ordering::SeqCst), 1);
 }
 
@@ -218,34 +227,56 @@ fn operations_that_fail_to_start_never_call_back() {
     let c = Arc::clone(&called);
     let big = vec![0u8; scout::MAX_MESSAGE_SIZE + 1];
     assert_eq!(
-        s.start_put(&[0; 20], &big, move |_| {
+        (s.start_put(&[0; 20], &big, move |_| {
             c.fetch_add(1, Ordering::SeqCst);
-        }),
-        Err(Error::TooLarge)
+        }))
+        .map(drop)
+        .map_err(|e| e.code()),
+        Err(ErrorCode::TooLarge)
     );
-    assert_eq!(s.put(&[0; 20], &big), Err(Error::TooLarge));
+    assert_eq!(
+        (s.put(&[0; 20], &big)).map_err(|e| e.code()),
+        Err(ErrorCode::TooLarge)
+    );
 
     let idle = Session::builder().bootstrap("").build().unwrap();
     let (shared, _) = pair();
     let mut list = Entries::new().unwrap();
     let c = Arc::clone(&called);
     assert_eq!(
-        idle.start_get(&[1; 20], move |_| {
+        (idle.start_get(&[1; 20], move |_| {
             c.fetch_add(1, Ordering::SeqCst);
-        }),
-        Err(Error::WrongState)
+        }))
+        .map(drop)
+        .map_err(|e| e.code()),
+        Err(ErrorCode::WrongState)
     );
     let c = Arc::clone(&called);
     assert_eq!(
-        idle.start_synchronize(&shared, &list, move |_| {
+        (idle.start_synchronize(&shared, &list, move |_| {
             c.fetch_add(1, Ordering::SeqCst);
-        }),
-        Err(Error::WrongState)
+        }))
+        .map(drop)
+        .map_err(|e| e.code()),
+        Err(ErrorCode::WrongState)
     );
-    assert_eq!(idle.synchronize(&shared, &mut list), Err(Error::WrongState));
-    assert_eq!(idle.get_list(&[1; 20], 0), Err(Error::WrongState));
-    assert_eq!(idle.addr(), Err(Error::WrongState));
-    assert_eq!(idle.stop(), Err(Error::WrongState), "never started");
+    assert_eq!(
+        (idle.synchronize(&shared, &mut list)).map_err(|e| e.code()),
+        Err(ErrorCode::WrongState)
+    );
+    assert_eq!(
+        (idle.get_list(&[1; 20], 0)).map_err(|e| e.code()),
+        Err(ErrorCode::WrongState)
+    );
+    assert_eq!(
+        idle.addr().map_err(|e| e.code()),
+        Err(ErrorCode::WrongState)
+    );
+    assert_eq!(
+        idle.stop().map_err(|e| e.code()),
+        Err(ErrorCode::WrongState),
+        "never started"
+    );
     idle.close().unwrap();
     drop(s);
     assert_eq!(called.load(Ordering::SeqCst), 0);
@@ -254,34 +285,53 @@ fn operations_that_fail_to_start_never_call_back() {
 #[test]
 fn session_life_and_options() {
     let s = session();
-    assert_eq!(s.start(), Err(Error::WrongState), "a session runs once");
+    assert_eq!(
+        s.start().map_err(|e| e.code()),
+        Err(ErrorCode::WrongState),
+        "a session runs once"
+    );
     let addr = s.addr().unwrap();
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
     assert_eq!(addr, format!("127.0.0.1:{}", s.port().unwrap()));
     assert_eq!(s.timeout(), Duration::from_secs(20));
     s.stop().unwrap();
     s.stop().unwrap(); // stopping twice does nothing
-    assert_eq!(s.put(&[0; 20], b"late"), Err(Error::WrongState));
-    assert_eq!(s.start(), Err(Error::WrongState));
+    assert_eq!(
+        (s.put(&[0; 20], b"late")).map_err(|e| e.code()),
+        Err(ErrorCode::WrongState)
+    );
+    assert_eq!(s.start().map_err(|e| e.code()), Err(ErrorCode::WrongState));
     s.close().unwrap();
 
     // A state file that cannot be written is the caller's mistake, reported
     // by close (the session stops regardless).
     let nowhere = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-dir/node.state");
     let s = session_with(Session::builder().state_file(nowhere));
-    assert_eq!(s.close(), Err(Error::InvalidArgument));
+    assert_eq!(
+        s.close().map_err(|e| e.code()),
+        Err(ErrorCode::InvalidArgument)
+    );
 
     let nul = Session::builder().bootstrap("127.0.0.1:1\0").build();
-    assert_eq!(nul.err(), Some(Error::InvalidArgument));
+    assert_eq!(
+        nul.map_err(|e| e.code()).err(),
+        Some(ErrorCode::InvalidArgument)
+    );
     let listen = Session::builder()
         .listen("not an address")
         .bootstrap("")
         .build();
-    assert_eq!(listen.err(), Some(Error::InvalidArgument));
+    assert_eq!(
+        listen.map_err(|e| e.code()).err(),
+        Some(ErrorCode::InvalidArgument)
+    );
     let huge = Session::builder()
         .timeout(Duration::from_secs(u64::MAX / 4))
         .build();
-    assert_eq!(huge.err(), Some(Error::InvalidArgument));
+    assert_eq!(
+        huge.map_err(|e| e.code()).err(),
+        Some(ErrorCode::InvalidArgument)
+    );
     assert_eq!(
         Session::builder().build().unwrap().timeout(),
         Duration::from_secs(30),
@@ -385,7 +435,7 @@ struct Tally {
 impl Tally {
     fn record<T>(&self, r: &scout::Result<T>) {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        if matches!(r, Err(Error::Cancelled)) {
+        if matches!(r, Err(e) if *e == ErrorCode::Cancelled) {
             self.cancelled.fetch_add(1, Ordering::SeqCst);
         }
     }
@@ -442,15 +492,21 @@ fn stopping_a_session_cancels_operations_in_flight() {
 fn operations_time_out_at_the_session_deadline() {
     let s = orphan_session(Duration::from_millis(300));
     assert!(matches!(
-        s.get(&[7; 20]),
-        Err(Error::Timeout | Error::Network | Error::NotFound)
+        s.get(&[7; 20]).map_err(|e| e.code()),
+        Err(ErrorCode::Timeout | ErrorCode::Network | ErrorCode::NotFound)
     ));
     let (shared, _) = pair();
     let mut list = Entries::new().unwrap();
     list.assign(1, b"x").unwrap();
     let before = list.serialize().unwrap();
     let r = s.synchronize(&shared, &mut list);
-    assert!(matches!(r, Err(Error::Timeout | Error::Network)), "{r:?}");
+    assert!(
+        matches!(
+            r.as_ref().map_err(|e| e.code()),
+            Err(ErrorCode::Timeout | ErrorCode::Network)
+        ),
+        "{r:?}"
+    );
     assert_eq!(list.serialize().unwrap(), before, "left alone on failure");
 }
 
@@ -499,7 +555,10 @@ fn blocking_calls_from_a_callback_fail_instead_of_deadlocking() {
         },
     )
     .unwrap();
-    assert_eq!(rx.recv_timeout(LONG).unwrap(), Err(Error::WrongState));
+    assert_eq!(
+        rx.recv_timeout(LONG).unwrap().map_err(|e| e.code()),
+        Err(ErrorCode::WrongState)
+    );
     // The callback variants work from a callback.
     let (tx, rx) = mpsc::channel();
     let inner = Arc::clone(&s);

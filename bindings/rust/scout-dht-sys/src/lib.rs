@@ -1,5 +1,6 @@
-//! Raw declarations of `include/scout.h`, written by hand, in the header's
-//! order and with its names.
+//! `scout-dht-sys`: raw declarations of `include/scout.h`, libscout's C
+//! interface, written by hand, in the header's order and with its names; and
+//! the linking of libscout itself (`links = "scout"`).
 //!
 //! Everything here mirrors the C header one to one: the `#define`s as
 //! constants, `enum scout_status` as an integer type with one constant per
@@ -12,9 +13,23 @@
 //! here; the size constants say how many bytes they must point to.
 //!
 //! The header's documentation is the reference for every item: ownership,
-//! threads and errors are described there, not repeated here. The safe API
-//! of this crate is built on these declarations; use them directly only
-//! for what the safe API does not offer.
+//! threads and errors are described there, not repeated here. The safe
+//! crate, `scout-dht` (imported as `scout`), is built on these declarations
+//! and re-exports them as `scout::ffi`.
+//!
+//! # Which library is linked
+//!
+//! The build script (see its header) links, first match wins:
+//!
+//! 1. the `libscout.so` in `$SCOUT_LIB_DIR`, when set (e.g. a CMake build
+//!    directory);
+//! 2. with the `bundled` feature (the default): libscout built from the Go
+//!    sources by the build script, as a static archive (`go build
+//!    -buildmode=c-archive`), linked into the program: nothing to install,
+//!    no `LD_LIBRARY_PATH`, no rpath. It needs Go (1.26 or newer) and a C
+//!    compiler;
+//! 3. without it: an installed libscout, found through `pkg-config scout`
+//!    (the `pkg-config` crate; set `PKG_CONFIG_PATH` for a private prefix).
 #![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, c_uint, c_void};
@@ -252,7 +267,7 @@ pub type scout_list_finished_fn =
 
 extern "C" {
     // Versions and status codes.
-    /// The library's version string, e.g. `"0.1.0"`; static, never NULL.
+    /// The library's version string, e.g. `"0.2.0"`; static, never NULL.
     pub fn scout_version() -> *const c_char;
     /// The binary interface the library was built with (`SCOUT_ABI_VERSION`).
     pub fn scout_abi_version() -> c_uint;

@@ -1,5 +1,5 @@
-//! Test helpers shared by the integration tests: a small JSON reader for
-//! the shared vectors, hex, locating the vectors and the Go command, and
+//! Test helpers shared by the integration tests: reading the shared
+//! vectors (serde_json), hex, locating the vectors and the Go command, and
 //! one loopback swarm per test binary.
 #![allow(dead_code)] // each test binary uses a different part
 
@@ -11,273 +11,87 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------
-// JSON
+// JSON: serde_json's values, read the way the vectors are written
 // ---------------------------------------------------------------------------
 
-/// A JSON value. Numbers keep their text, so that 64-bit integers are
-/// parsed exactly (never through a double).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Json {
-    Null,
-    Bool(bool),
-    Num(String),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
+/// A JSON value (serde_json's: integers are read exactly, never through a
+/// double).
+pub use serde_json::Value as Json;
+
+/// Parses a whole JSON document.
+pub fn parse_json(text: &str) -> Result<Json, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
-impl Json {
-    /// Parses a whole document; any error names the byte offset.
-    pub fn parse(text: &str) -> Result<Json, String> {
-        let mut p = Parser {
-            s: text.as_bytes(),
-            i: 0,
-        };
-        let v = p.value(0)?;
-        p.ws();
-        if p.i != p.s.len() {
-            return Err(format!("trailing data at byte {}", p.i));
-        }
-        Ok(v)
+/// Reading a vector file's values: a missing field or a value of the wrong
+/// type fails the test, naming what was expected.
+pub trait JsonExt {
+    fn opt(&self, key: &str) -> Option<&Json>;
+    fn field(&self, key: &str) -> &Json;
+    fn keys(&self) -> Vec<&str>;
+    fn arr(&self) -> &[Json];
+    fn str(&self) -> &str;
+    fn i64(&self) -> i64;
+    fn u32(&self) -> u32;
+    fn usize(&self) -> usize;
+    fn bool(&self) -> bool;
+    fn hex(&self) -> Vec<u8>;
+    fn fixed<const N: usize>(&self) -> [u8; N];
+}
+
+impl JsonExt for Json {
+    fn opt(&self, key: &str) -> Option<&Json> {
+        self.as_object()?.get(key)
     }
 
-    pub fn opt(&self, key: &str) -> Option<&Json> {
-        match self {
-            Json::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    pub fn get(&self, key: &str) -> &Json {
+    fn field(&self, key: &str) -> &Json {
         self.opt(key)
             .unwrap_or_else(|| panic!("vector field {key:?} missing"))
     }
 
-    pub fn keys(&self) -> Vec<&str> {
-        match self {
-            Json::Obj(fields) => fields.iter().map(|(k, _)| k.as_str()).collect(),
-            _ => Vec::new(),
-        }
+    fn keys(&self) -> Vec<&str> {
+        self.as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
-    pub fn arr(&self) -> &[Json] {
-        match self {
-            Json::Arr(items) => items,
-            other => panic!("not an array: {other:?}"),
-        }
+    fn arr(&self) -> &[Json] {
+        self.as_array()
+            .unwrap_or_else(|| panic!("not an array: {self}"))
     }
 
-    pub fn str(&self) -> &str {
-        match self {
-            Json::Str(s) => s,
-            other => panic!("not a string: {other:?}"),
-        }
+    fn str(&self) -> &str {
+        self.as_str()
+            .unwrap_or_else(|| panic!("not a string: {self}"))
     }
 
-    pub fn i64(&self) -> i64 {
-        match self {
-            Json::Num(n) => n.parse().unwrap_or_else(|_| panic!("not an int64: {n}")),
-            other => panic!("not a number: {other:?}"),
-        }
+    fn i64(&self) -> i64 {
+        self.as_i64()
+            .unwrap_or_else(|| panic!("not an int64: {self}"))
     }
 
-    pub fn u32(&self) -> u32 {
+    fn u32(&self) -> u32 {
         u32::try_from(self.i64()).expect("not a uint32")
     }
 
-    pub fn usize(&self) -> usize {
+    fn usize(&self) -> usize {
         usize::try_from(self.i64()).expect("not a size")
     }
 
-    pub fn bool(&self) -> bool {
-        match self {
-            Json::Bool(b) => *b,
-            other => panic!("not a bool: {other:?}"),
-        }
+    fn bool(&self) -> bool {
+        self.as_bool()
+            .unwrap_or_else(|| panic!("not a bool: {self}"))
     }
 
-    pub fn hex(&self) -> Vec<u8> {
+    fn hex(&self) -> Vec<u8> {
         unhex(self.str())
     }
 
-    pub fn fixed<const N: usize>(&self) -> [u8; N] {
+    fn fixed<const N: usize>(&self) -> [u8; N] {
         let v = self.hex();
         v.as_slice()
             .try_into()
             .unwrap_or_else(|_| panic!("want {N} bytes, got {}", v.len()))
-    }
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Parser<'_> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
-            self.i += 1;
-        }
-    }
-
-    fn err<T>(&self, what: &str) -> Result<T, String> {
-        Err(format!("{what} at byte {}", self.i))
-    }
-
-    fn eat(&mut self, lit: &str) -> bool {
-        if self.s[self.i..].starts_with(lit.as_bytes()) {
-            self.i += lit.len();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Json, String> {
-        if depth > 64 {
-            return self.err("nesting too deep");
-        }
-        self.ws();
-        let Some(&c) = self.s.get(self.i) else {
-            return self.err("unexpected end");
-        };
-        match c {
-            b'{' => {
-                self.i += 1;
-                let mut fields = Vec::new();
-                self.ws();
-                if self.eat("}") {
-                    return Ok(Json::Obj(fields));
-                }
-                loop {
-                    self.ws();
-                    let key = self.string()?;
-                    self.ws();
-                    if !self.eat(":") {
-                        return self.err("expected ':'");
-                    }
-                    let v = self.value(depth + 1)?;
-                    if fields.iter().any(|(k, _)| *k == key) {
-                        return self.err(&format!("duplicate key {key:?}"));
-                    }
-                    fields.push((key, v));
-                    self.ws();
-                    if self.eat(",") {
-                        continue;
-                    }
-                    if self.eat("}") {
-                        return Ok(Json::Obj(fields));
-                    }
-                    return self.err("expected ',' or '}'");
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.eat("]") {
-                    return Ok(Json::Arr(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    if self.eat(",") {
-                        continue;
-                    }
-                    if self.eat("]") {
-                        return Ok(Json::Arr(items));
-                    }
-                    return self.err("expected ',' or ']'");
-                }
-            }
-            b'"' => self.string().map(Json::Str),
-            b't' if self.eat("true") => Ok(Json::Bool(true)),
-            b'f' if self.eat("false") => Ok(Json::Bool(false)),
-            b'n' if self.eat("null") => Ok(Json::Null),
-            b'-' | b'0'..=b'9' => {
-                let start = self.i;
-                self.i += 1;
-                while self.i < self.s.len()
-                    && matches!(
-                        self.s[self.i],
-                        b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'
-                    )
-                {
-                    self.i += 1;
-                }
-                let text =
-                    std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
-                if text == "-" {
-                    return self.err("bad number");
-                }
-                Ok(Json::Num(text.to_string()))
-            }
-            _ => self.err("unexpected character"),
-        }
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        if !self.eat("\"") {
-            return self.err("expected string");
-        }
-        let mut out = String::new();
-        loop {
-            let Some(&c) = self.s.get(self.i) else {
-                return self.err("unterminated string");
-            };
-            self.i += 1;
-            match c {
-                b'"' => return Ok(out),
-                b'\\' => {
-                    let Some(&e) = self.s.get(self.i) else {
-                        return self.err("unterminated escape");
-                    };
-                    self.i += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp) && self.eat("\\u") {
-                                let lo = self.hex4()?;
-                                cp = 0x10000
-                                    + ((cp - 0xD800) << 10)
-                                    + (lo.wrapping_sub(0xDC00) & 0x3FF);
-                            }
-                            out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                        }
-                        _ => return self.err("bad escape"),
-                    }
-                }
-                c if c < 0x20 => return self.err("control character in string"),
-                _ => {
-                    // Copy the whole UTF-8 sequence this byte starts.
-                    let start = self.i - 1;
-                    let mut end = self.i;
-                    while end < self.s.len() && (self.s[end] & 0xC0) == 0x80 {
-                        end += 1;
-                    }
-                    out.push_str(
-                        std::str::from_utf8(&self.s[start..end]).map_err(|e| e.to_string())?,
-                    );
-                    self.i = end;
-                }
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, String> {
-        let h = self.s.get(self.i..self.i + 4).ok_or("short \\u escape")?;
-        let h = std::str::from_utf8(h).map_err(|e| e.to_string())?;
-        let v = u32::from_str_radix(h, 16).map_err(|e| e.to_string())?;
-        self.i += 4;
-        Ok(v)
     }
 }
 
@@ -349,7 +163,7 @@ impl Vectors {
         let path = vectors_dir().join(name);
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let doc = Json::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc = parse_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         Vectors {
             name: name.to_string(),
             doc,
@@ -362,7 +176,7 @@ impl Vectors {
     /// A section that is not a list of cases (sizes, an object).
     pub fn field(&self, key: &str) -> &Json {
         self.seen.lock().unwrap().insert(key.to_string());
-        self.doc.get(key)
+        self.doc.field(key)
     }
 
     /// Runs `check` on every case of the array `key` (which must not be
@@ -480,7 +294,14 @@ pub fn retry<T>(what: &str, mut op: impl FnMut() -> scout::Result<T>) -> T {
     for _ in 0..3 {
         match op() {
             Ok(v) => return v,
-            Err(e @ (scout::Error::Network | scout::Error::Timeout | scout::Error::Conflict)) => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    scout::ErrorCode::Network
+                        | scout::ErrorCode::Timeout
+                        | scout::ErrorCode::Conflict
+                ) =>
+            {
                 eprintln!("{what}: {e}, retrying");
                 last = Some(e);
             }
