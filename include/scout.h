@@ -14,7 +14,8 @@
 **
 ** The library is written in Go and built as a C shared library,
 ** libscout.so.<SCOUT_ABI_VERSION>. Everything below is plain C99 and
-** compiles as C++.
+** compiles as C++. The original libscout's C++ API, header-only over this
+** header, is in scout/scout.hpp and scout/dht_session.hpp (MIGRATION.md).
 **
 ** ------------------------------------------------------------------------
 ** ERRORS
@@ -593,8 +594,11 @@ typedef struct scout_session_options {
       a random port in 49152-65535. Port 0: the system chooses. */
   const char *listen_addr;
   /** Comma-separated "host:port" nodes to join the DHT through. NULL: the
-      public mainline routers. "": none (only the state file's nodes).
-      Tests and local swarms pass scout_swarm_bootstrap's address. */
+      nodes the environment variable SCOUT_BOOTSTRAP lists, in the same
+      form, when it is set and lists any (read by scout_session_new; a
+      malformed one is SCOUT_INVALID_ARGUMENT), else the public mainline
+      routers. "": none (only the state file's nodes). Tests and local
+      swarms pass scout_swarm_bootstrap's address. */
   const char *bootstrap;
   /** File keeping the node id and good nodes between runs. NULL or "":
       none. */
