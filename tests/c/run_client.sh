@@ -6,29 +6,8 @@
 set -eu
 client=$1
 helper=$2
-dir=$(mktemp -d "${TMPDIR:-/tmp}/scout-client-XXXXXX")
-hpid=
-cleanup() {
-  exec 3>&- 2>/dev/null || true
-  if [ -n "$hpid" ]; then wait "$hpid" || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-# The swarm runs until its standard input closes.
-mkfifo "$dir/ctl"
-"$helper" 16 "$dir/addr" <"$dir/ctl" &
-hpid=$!
-exec 3>"$dir/ctl"
-i=0
-while [ ! -s "$dir/addr" ]; do
-  i=$((i + 1))
-  [ $i -le 600 ] || fail "the swarm did not start"
-  kill -0 "$hpid" 2>/dev/null || fail "the swarm helper exited"
-  sleep 0.1
-done
-boot=$(cat "$dir/addr")
+. "$(dirname "$0")/swarm.sh"
+start_swarm "$helper" 16
 c() { "$client" --bootstrap "$boot" --timeout 20000 "$@"; }
 
 c gen-key "$dir/alice.key"

@@ -11,28 +11,9 @@ set -eu
 client=$1
 helper=$2
 shift 2
-dir=$(mktemp -d "${TMPDIR:-/tmp}/scout-dht-client-XXXXXX")
-hpid=
-cleanup() {
-  exec 3>&- 2>/dev/null || true
-  if [ -n "$hpid" ]; then wait "$hpid" || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-mkfifo "$dir/ctl"
-"$helper" 16 "$dir/addr" <"$dir/ctl" &
-hpid=$!
-exec 3>"$dir/ctl"
-i=0
-while [ ! -s "$dir/addr" ]; do
-  i=$((i + 1))
-  [ $i -le 600 ] || fail "the swarm did not start"
-  kill -0 "$hpid" 2>/dev/null || fail "the swarm helper exited"
-  sleep 0.1
-done
-SCOUT_BOOTSTRAP=$(cat "$dir/addr")
+. "$(dirname "$0")/../c/swarm.sh"
+start_swarm "$helper" 16
+SCOUT_BOOTSTRAP=$boot
 export SCOUT_BOOTSTRAP
 # c ARGS...: the client, under the wrapper if any.
 c() {

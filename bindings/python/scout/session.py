@@ -182,15 +182,7 @@ class Session(Handle):
             opts.listen_addr = f"{bind}:{p}".encode()
         if state_path is not None:
             opts.state_file = os.fsencode(state_path)
-        if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-                raise TypeError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
-            if not math.isfinite(timeout):
-                raise ValueError("timeout must be a finite number of seconds")
-            ms = round(timeout * 1000)
-            if not 1 <= ms <= UINT32_MAX:
-                raise ValueError(f"timeout must be between 0.001 and {UINT32_MAX // 1000} seconds")
-            opts.timeout_ms = ms
+        opts.timeout_ms = _timeout_ms(timeout)
         self._timeout: float = opts.timeout_ms / 1000 if opts.timeout_ms else _DEFAULT_TIMEOUT
         opts.read_only = 1 if read_only else 0
 

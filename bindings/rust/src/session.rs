@@ -144,9 +144,9 @@ struct LogState {
 /// Options of a new [`Session`], from [`Session::builder`]. Everything
 /// left unset takes the library's default.
 ///
-/// **The default bootstrap is the public mainline DHT.** Tests and local
-/// swarms set [`SessionBuilder::bootstrap`] to a [`Swarm`](crate::Swarm)'s
-/// address.
+/// **The default bootstrap is the public mainline DHT** (or the nodes
+/// `$SCOUT_BOOTSTRAP` lists, when it is set). Tests and local swarms set
+/// [`SessionBuilder::bootstrap`] to a [`Swarm`](crate::Swarm)'s address.
 #[must_use]
 pub struct SessionBuilder {
     listen: Option<String>,
@@ -182,7 +182,8 @@ impl SessionBuilder {
 
     /// Comma-separated `"host:port"` nodes to join the DHT through, e.g.
     /// [`Swarm::bootstrap`](crate::Swarm::bootstrap). `""`: none (only the
-    /// state file's nodes). Default: the public mainline routers.
+    /// state file's nodes). Default: the nodes `$SCOUT_BOOTSTRAP` lists
+    /// (`host:port[,...]`) when it is set, else the public mainline routers.
     pub fn bootstrap(mut self, nodes: impl Into<String>) -> Self {
         self.bootstrap = Some(nodes.into());
         self
