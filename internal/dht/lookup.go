@@ -34,11 +34,13 @@ const (
 	// lateFactor: a slow query is waited for, when others answered, until
 	// this many times its soft timeout: long enough for a busy node, short
 	// of the hard timeout a dead one costs.
-	lateFactor = 4
+	lateFactor = 3
 	// maxCandidates bounds what one lookup remembers; maxQueries what it
 	// sends. A network that keeps naming closer nodes cannot run it on.
 	maxCandidates = 512
 	maxQueries    = 256
+	// lookupSpare: the candidates past the k closest asked with them.
+	lookupSpare = 2
 )
 
 type candState uint8
@@ -99,6 +101,7 @@ type lookup struct {
 	waiting   int          // queries still waited for: in flight or slow
 	answered  int
 	queries   int
+	converged bool // an answer brought no node closer than the closest known
 	timer     *time.Timer
 	ended     bool
 	toSend    []*txn        // started under mu, sent once it is released
@@ -205,11 +208,16 @@ func (l *lookup) advance() {
 	if l.ended {
 		return
 	}
+	// Among the k closest live candidates (and lookupSpare more, asked
+	// with them so that a dead one among the k costs no extra round):
+	// start what may start, and see whether all of the k have answered.
+	blast := l.spec.wide || l.spec.stop == nil && l.answered > 0 || l.converged
 	live, finished := 0, true
 	for _, c := range l.cands {
-		if live == lookupK {
+		if live == lookupK+lookupSpare {
 			break
 		}
+		top := live < lookupK
 		switch c.state {
 		case candGaveUp, candFailed:
 			continue
@@ -219,21 +227,26 @@ func (l *lookup) advance() {
 			// it: it may be the node that holds what a get looks for, and
 			// without it the get would say NotFound. Other lookups do
 			// without it (a put stores on the next node instead).
-			if l.spec.stop != nil {
+			if top && l.spec.stop != nil {
 				finished = false
 			}
 			continue
 		case candFresh:
 			// A lookup that must hear from the k closest anyway (for their
-			// tokens, or every copy they hold) asks each of the k closest it
-			// knows at once; one that may end at the first value found asks
-			// alpha at a time until a first answer came without it.
-			if (l.inFlight < lookupAlpha || l.answered > 0 || l.spec.wide) && l.queries < maxQueries {
+			// tokens, or every copy they hold) asks each of them at once
+			// after a first answer; one that may end at the first value
+			// found asks alpha at a time until answers stop bringing closer
+			// nodes (Kademlia's last round), then the rest at once.
+			if (top && l.inFlight < lookupAlpha || blast) && l.queries < maxQueries {
 				l.start(c)
 			}
-			finished = false
+			if top {
+				finished = false
+			}
 		case candInFlight:
-			finished = false
+			if top {
+				finished = false
+			}
 		}
 		live++
 	}
@@ -354,10 +367,14 @@ func (l *lookup) reply(c *candidate, res response) {
 		c.ID, c.HasID = r.ID, true
 	}
 	c.lookupResult = resultOf(c.Contact, r)
+	best := l.closestKnown()
 	krpc.EachNode(r.Nodes, krpc.NodeInfo4Size, func(ni krpc.NodeInfo) {
 		l.add(Contact{ID: ni.ID, HasID: true, Addr: ni.Addr})
 	})
 	l.sort()
+	if best != nil && l.closestKnown() == best {
+		l.converged = true
+	}
 	if l.spec.near != nil && l.near(c) {
 		if t := l.spec.near(&c.lookupResult); t != nil {
 			l.toSend = append(l.toSend, t)
@@ -369,6 +386,17 @@ func (l *lookup) reply(c *candidate, res response) {
 		l.advance()
 	}
 	l.unlock()
+}
+
+// closestKnown returns the closest candidate with an id that has not
+// failed, or nil.
+func (l *lookup) closestKnown() *candidate {
+	for _, c := range l.cands {
+		if c.HasID && c.state != candFailed && c.state != candGaveUp {
+			return c
+		}
+	}
+	return nil
 }
 
 // near reports whether c is among the k closest live candidates.

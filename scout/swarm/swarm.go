@@ -45,9 +45,11 @@ type WAN struct {
 
 // Swarm is a running loopback swarm.
 type Swarm struct {
+	mu    sync.Mutex // guards nodes and conns as Join grows them
 	nodes []*scout.Session
 	net   *netsim.Network // nil without a WAN
 	conns []*netsim.Conn  // each node's, with a WAN
+	opts  Options
 	once  sync.Once
 }
 
@@ -75,7 +77,7 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	if opts.Port < 0 || opts.Port > 0 && opts.Port+n-1 > 65535 {
 		return nil, fmt.Errorf("%w: swarm port %d", scout.ErrInvalidArgument, opts.Port)
 	}
-	sw := &Swarm{nodes: make([]*scout.Session, n)}
+	sw := &Swarm{nodes: make([]*scout.Session, n), opts: opts}
 	parallel := joinParallel
 	socket := func(int) func(*net.UDPConn) scout.PacketConn { return nil }
 	if w := opts.WAN; w != nil {
@@ -160,8 +162,9 @@ func (s *Swarm) Bootstrap() string { return s.nodes[0].Addr().String() }
 
 // Addrs returns every node's address.
 func (s *Swarm) Addrs() []netip.AddrPort {
-	out := make([]netip.AddrPort, 0, len(s.nodes))
-	for _, n := range s.nodes {
+	nodes := s.Sessions()
+	out := make([]netip.AddrPort, 0, len(nodes))
+	for _, n := range nodes {
 		if n != nil {
 			out = append(out, n.Addr())
 		}
@@ -170,13 +173,60 @@ func (s *Swarm) Addrs() []netip.AddrPort {
 }
 
 // Sessions returns the swarm's nodes, for tests that operate from them.
-func (s *Swarm) Sessions() []*scout.Session { return append([]*scout.Session(nil), s.nodes...) }
+func (s *Swarm) Sessions() []*scout.Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*scout.Session(nil), s.nodes...)
+}
+
+// Join starts one more node, on the swarm's WAN if it has one, joined the
+// ordinary way through the first node, and returns its session (index
+// len(Sessions())-1), which the swarm stops with the others. opts sets
+// what the swarm does not (ListenAddr, Bootstrap and Socket are the
+// swarm's).
+func (s *Swarm) Join(ctx context.Context, opts scout.Options) (*scout.Session, error) {
+	s.mu.Lock()
+	i := len(s.nodes)
+	s.mu.Unlock()
+	opts.ListenAddr = "127.0.0.1:0"
+	opts.Bootstrap = []string{s.Bootstrap()}
+	opts.Socket = nil
+	if opts.Store == (scout.StoreLimits{}) {
+		opts.Store = s.opts.Store
+	}
+	if s.net != nil {
+		opts.Socket = func(c *net.UDPConn) scout.PacketConn {
+			wc := s.net.Wrap(c, i)
+			s.mu.Lock()
+			for len(s.conns) <= i {
+				s.conns = append(s.conns, nil)
+			}
+			s.conns[i] = wc
+			s.mu.Unlock()
+			return wc
+		}
+	}
+	sess, err := scout.NewSession(opts)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	for len(s.nodes) <= i {
+		s.nodes = append(s.nodes, nil)
+	}
+	s.nodes[i] = sess
+	s.mu.Unlock()
+	if err := sess.Start(ctx); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
 
 // Close stops every node. Calling it again does nothing.
 func (s *Swarm) Close() error {
 	s.once.Do(func() {
 		var wg sync.WaitGroup
-		for _, n := range s.nodes {
+		for _, n := range s.Sessions() {
 			if n != nil {
 				wg.Add(1)
 				go func() { defer wg.Done(); n.Stop() }()
@@ -200,14 +250,11 @@ func (s *Swarm) Kill(fraction float64) ([]int, error) {
 	if s.net == nil {
 		return nil, errNoWAN
 	}
-	victims := s.net.Kill(fraction, func(c *netsim.Conn) bool { return c == s.conns[0] })
-	index := make(map[*netsim.Conn]int, len(s.conns))
-	for i, c := range s.conns {
-		index[c] = i
-	}
+	first := s.conn(0)
+	victims := s.net.Kill(fraction, func(c *netsim.Conn) bool { return c == first })
 	out := make([]int, len(victims))
 	for i, v := range victims {
-		out[i] = index[v]
+		out[i] = v.Index()
 	}
 	return out, nil
 }
@@ -217,12 +264,19 @@ func (s *Swarm) SetDead(i int, dead bool) error {
 	if s.net == nil {
 		return errNoWAN
 	}
-	s.conns[i].SetDead(dead)
+	s.conn(i).SetDead(dead)
 	return nil
 }
 
+// conn returns node i's socket on the WAN.
+func (s *Swarm) conn(i int) *netsim.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[i]
+}
+
 // Dead reports whether node i is dead.
-func (s *Swarm) Dead(i int) bool { return s.net != nil && s.conns[i].Dead() }
+func (s *Swarm) Dead(i int) bool { return s.net != nil && s.conn(i).Dead() }
 
 // Partition puts node i in partition g: it hears only the nodes in the
 // same partition (every node starts in partition 0).
@@ -230,7 +284,7 @@ func (s *Swarm) Partition(i, g int) error {
 	if s.net == nil {
 		return errNoWAN
 	}
-	s.conns[i].SetPartition(g)
+	s.conn(i).SetPartition(g)
 	return nil
 }
 
@@ -239,7 +293,7 @@ func (s *Swarm) RTT(i, j int) time.Duration {
 	if s.net == nil {
 		return 0
 	}
-	return netsim.RTT(s.conns[i], s.conns[j])
+	return netsim.RTT(s.conn(i), s.conn(j))
 }
 
 // Datagrams returns how many datagrams node i wrote to the others and how
@@ -248,7 +302,7 @@ func (s *Swarm) Datagrams(i int) (out, in uint64) {
 	if s.net == nil {
 		return 0, 0
 	}
-	return s.conns[i].Datagrams()
+	return s.conn(i).Datagrams()
 }
 
 // WANStats counts the datagrams between the swarm's nodes.

@@ -24,10 +24,15 @@ func TestSwarmJoinsEveryNode(t *testing.T) {
 		seen[a.String()] = true
 	}
 	assert.Equal(t, addrs[0].String(), sw.Bootstrap())
+	// Every node knows at least k others (a lookup from it can start), and
+	// the nodes know a good share of the swarm on average.
+	total := 0
 	for i, s := range sw.Sessions() {
 		_, good := s.NodeCount()
-		assert.GreaterOrEqual(t, good, 16, "node %d knows too few of the swarm", i)
+		assert.GreaterOrEqual(t, good, 8, "node %d knows too few of the swarm", i)
+		total += good
 	}
+	assert.GreaterOrEqual(t, total/64, 24, "nodes know %d others on average", total/64)
 	require.NoError(t, sw.Close())
 	require.NoError(t, sw.Close(), "closing twice is harmless")
 }

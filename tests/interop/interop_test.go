@@ -212,7 +212,9 @@ func TestLibtorrentSwarmServesScout(t *testing.T) {
 				res, err := bob.Synchronize(ctx, shared, b, scout.SyncHandler{})
 				require.NoError(t, err)
 				assert.Equal(t, map[uint32]string{1: fmt.Sprintf("alice %d", i), 2: fmt.Sprintf("bob %d", i)}, entryMap(res.Entries))
-				assert.GreaterOrEqual(t, res.Stored, 6, "stored on libtorrent nodes")
+				// Synchronize returns once a majority of the 8 closest
+				// stored the list (the others' puts go on).
+				assert.GreaterOrEqual(t, res.Stored, 5, "stored on libtorrent nodes")
 
 				if !readOnly {
 					// libtorrent itself reads what the Scout peers wrote.
