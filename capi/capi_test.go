@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/scout-dht/scout/internal/portmap"
 	"github.com/scout-dht/scout/scout"
 	"github.com/scout-dht/scout/scout/swarm"
 )
@@ -173,5 +175,50 @@ func TestBootstrapEnv(t *testing.T) {
 	t.Setenv(scout.BootstrapEnv, " , ")
 	if got := scout.BootstrapFromEnv(); got != nil {
 		t.Errorf("a blank %s lists %q", scout.BootstrapEnv, got)
+	}
+}
+
+// TestPortMapValues: SCOUT_PORT_MAP_* are scout.PortMap's values, and
+// every protocol of internal/portmap has its scout_port_protocol.
+func TestPortMapValues(t *testing.T) {
+	for _, c := range []struct {
+		c any
+		g scout.PortMap
+	}{{portMapAuto, scout.PortMapAuto}, {portMapOn, scout.PortMapOn}, {portMapOff, scout.PortMapOff}} {
+		if fmt.Sprint(c.c) != fmt.Sprint(int(c.g)) {
+			t.Errorf("SCOUT_PORT_MAP_* %v, scout.PortMap %d", c.c, c.g)
+		}
+	}
+	codes := map[string]bool{}
+	for _, p := range []portmap.Protocol{portmap.PCP, portmap.NATPMP, portmap.UPnP} {
+		code, ok := portProtocols[string(p)]
+		if !ok || fmt.Sprint(code) == "0" || codes[fmt.Sprint(code)] {
+			t.Errorf("protocol %q: code %v, known %v", p, code, ok)
+		}
+		codes[fmt.Sprint(code)] = true
+	}
+}
+
+// TestPortMappingOut: what scout_session_port_mapping writes for a mapping.
+func TestPortMappingOut(t *testing.T) {
+	m := scout.PortMapping{
+		Protocol: "natpmp",
+		External: netip.MustParseAddrPort("203.0.113.5:51413"),
+		Internal: netip.MustParseAddrPort("192.168.1.10:51413"),
+		Gateway:  netip.MustParseAddr("192.168.1.1"),
+		Lease:    2*time.Hour + 300*time.Millisecond,
+	}
+	proto, addrs, lease, ok := portMappingOut(m)
+	if !ok || fmt.Sprint(proto) != "2" || addrs != [3]string{"203.0.113.5:51413", "192.168.1.10:51413", "192.168.1.1"} ||
+		fmt.Sprint(lease) != "7200" {
+		t.Errorf("%+v: %v %q %v %v", m, proto, addrs, lease, ok)
+	}
+	m.Lease = 0 // permanent
+	if _, _, lease, _ := portMappingOut(m); fmt.Sprint(lease) != "0" {
+		t.Errorf("a permanent mapping's lease: %v", lease)
+	}
+	m.Protocol = "carrier pigeon"
+	if _, _, _, ok := portMappingOut(m); ok {
+		t.Error("an unknown protocol was accepted")
 	}
 }

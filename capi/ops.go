@@ -28,7 +28,7 @@ func opOptions(p *C.scout_op_options) (timeout time.Duration, ok bool) {
 	if p == nil {
 		return 0, true
 	}
-	if !knownSize(unsafe.Pointer(p), uintptr(p.size), opOptionsV1Size, "scout_op_options") {
+	if !knownSize(unsafe.Pointer(p), uintptr(p.size), opOptionsV1Size, opOptionsV1Size, "scout_op_options") {
 		return 0, false
 	}
 	return time.Duration(p.timeout_ms) * time.Millisecond, true

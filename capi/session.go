@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,22 +63,31 @@ type op struct {
 	cancel context.CancelFunc // ends ctx: when the work returns, or on scout_op_cancel
 }
 
-// optionsV1Size is the size of scout_session_options in ABI 1: the least a
-// caller may pass.
-const optionsV1Size = C.sizeof_scout_session_options
+// The sizes of scout_session_options: in its first release (0.2.0), the
+// least a caller may pass, and as this library knows it. A caller's struct
+// of a size in between lacks the fields appended since: they are read only
+// when its size covers them (has).
+const (
+	optionsV1Size    = C.SCOUT_SESSION_OPTIONS_V1_SIZE
+	optionsKnownSize = C.sizeof_scout_session_options
+)
 
 // maxOptionsSize bounds the size a caller may claim for an options struct,
 // so that checking the unknown tail cannot run off into unrelated memory.
 const maxOptionsSize = 4096
 
-// knownSize checks an options struct's size field: at least the struct's
-// first release, at most maxOptionsSize, and every byte beyond what this
-// library knows (fields of a newer header) zero, "default", so that
-// ignoring them is what the caller asked for. It sets the cause if not.
-func knownSize(p unsafe.Pointer, size, known uintptr, what string) bool {
-	if size < known || size > maxOptionsSize {
+// knownSize checks an options struct's size field: at least first, the
+// size of the struct's first release, at most maxOptionsSize, and every
+// byte beyond known, what this library knows (fields of a newer header),
+// zero, "default", so that ignoring them is what the caller asked for. It
+// sets the cause if not.
+func knownSize(p unsafe.Pointer, size, first, known uintptr, what string) bool {
+	if size < first || size > maxOptionsSize {
 		setCause(fmt.Sprintf("%s.size is %d: initialize the struct with its _init function (this library knows %d bytes)", what, size, known))
 		return false
+	}
+	if size <= known {
+		return true
 	}
 	for i, b := range unsafe.Slice((*byte)(p), size)[known:] {
 		if b != 0 {
@@ -99,7 +109,7 @@ func options(p *C.scout_session_options) (opts scout.Options, logFn C.scout_log_
 	if p == nil {
 		return opts, nil, 0, 0, true
 	}
-	if !knownSize(unsafe.Pointer(p), uintptr(p.size), optionsV1Size, "scout_session_options") {
+	if !knownSize(unsafe.Pointer(p), uintptr(p.size), optionsV1Size, optionsKnownSize, "scout_session_options") {
 		return opts, nil, 0, 0, false
 	}
 	if p.listen_addr != nil {
@@ -113,7 +123,17 @@ func options(p *C.scout_session_options) (opts scout.Options, logFn C.scout_log_
 	}
 	opts.Timeout = time.Duration(p.timeout_ms) * time.Millisecond
 	opts.ReadOnly = p.read_only != 0
+	if has(p.size, unsafe.Offsetof(p.port_map), unsafe.Sizeof(p.port_map)) {
+		opts.PortMap = scout.PortMap(p.port_map)
+	}
 	return opts, p.log, C.uintptr_t(uintptr(p.log_user)), slog.Level(p.log_level), true
+}
+
+// has reports whether a caller's options struct of the given size holds
+// the field at offset, of size n: a field appended after the caller's
+// header was written is absent, and takes its default.
+func has(size C.size_t, offset, n uintptr) bool {
+	return uintptr(size) >= offset+n
 }
 
 //export scoutgo_session_new
@@ -123,23 +143,38 @@ func scoutgo_session_new(p *C.scout_session_options, outp *C.uintptr_t) (st C.in
 	if !ok {
 		return statusInvalid // options set the cause
 	}
+	s := newSession(&opts, logFn, logUser, level)
+	core, err := scout.NewSession(opts)
+	if err != nil {
+		return fail(err)
+	}
+	*outp = register(kindSession, s.run(core, lifeNew))
+	return statusOK
+}
+
+// newSession makes the object behind a new scout_session handle and points
+// opts.Logger at the caller's log callback, if any; run gives it its core.
+func newSession(opts *scout.Options, logFn C.scout_log_fn, logUser C.uintptr_t, level slog.Level) *session {
 	s := &session{pending: make(map[uint64]*op), done: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
 	s.tid.Store(-1)
 	if logFn != nil {
 		opts.Logger = slog.New(&logHandler{s: s, fn: logFn, user: logUser, level: level})
 	}
-	core, err := scout.NewSession(opts)
-	if err != nil {
-		return fail(err)
-	}
+	return s
+}
+
+// run gives s its core session, in the state life (lifeNew, or lifeRunning
+// for one the swarm started), and starts its dispatcher, which delivers
+// the log lines queued so far.
+func (s *session) run(core *scout.Session, life lifecycle) *session {
 	s.core = core
+	s.life = life
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	go s.loop(ready)
 	<-ready
-	*outp = register(kindSession, s)
-	return statusOK
+	return s
 }
 
 func sessionOf(h C.uintptr_t) (*session, bool) {
@@ -276,5 +311,75 @@ func scoutgo_session_port(h C.uintptr_t, port *C.uint16_t) (st C.int) {
 		return failf(statusWrongState, "the session has not been started")
 	}
 	*port = C.uint16_t(a.Port())
+	return statusOK
+}
+
+// The port mapping modes as scout_port_map numbers them: scout.PortMap's
+// values (TestPortMapValues), so that options passes the number through
+// and NewSession refuses any other.
+const (
+	portMapAuto C.int = C.SCOUT_PORT_MAP_AUTO
+	portMapOn   C.int = C.SCOUT_PORT_MAP_ON
+	portMapOff  C.int = C.SCOUT_PORT_MAP_OFF
+)
+
+// portProtocols numbers the protocols of scout.PortMapping as
+// scout_port_protocol does.
+var portProtocols = map[string]C.int{
+	"pcp":    C.SCOUT_PORT_PROTOCOL_PCP,
+	"natpmp": C.SCOUT_PORT_PROTOCOL_NATPMP,
+	"upnp":   C.SCOUT_PORT_PROTOCOL_UPNP,
+}
+
+// portMappingOut is what scout_session_port_mapping writes for m: the
+// protocol's number, the external, internal and gateway addresses, and the
+// lease in seconds. ok is false for a mapping the header cannot express.
+func portMappingOut(m scout.PortMapping) (proto C.int, addrs [3]string, lease C.uint32_t, ok bool) {
+	proto, ok = portProtocols[m.Protocol]
+	addrs = [3]string{m.External.String(), m.Internal.String(), m.Gateway.String()}
+	for _, a := range addrs {
+		if len(a) >= C.SCOUT_ADDR_STRLEN {
+			ok = false
+		}
+	}
+	return proto, addrs, C.uint32_t(min(m.Lease/time.Second, math.MaxUint32)), ok
+}
+
+//export scoutgo_session_port_mapping
+func scoutgo_session_port_mapping(h C.uintptr_t, proto *C.int, external, internal, gateway *C.char, lease *C.uint32_t) (st C.int) {
+	defer guard(&st)
+	s, ok := sessionOf(h)
+	if !ok {
+		return failf(statusInvalid, causeSession)
+	}
+	m, _ := s.core.PortMapping()
+	if m.Protocol == "" {
+		s.mu.Lock()
+		life := s.life
+		s.mu.Unlock()
+		switch life {
+		case lifeNew, lifeStarting:
+			return failf(statusNotFound, "no port mapping: the session has not started")
+		case lifeStopped:
+			return failf(statusNotFound, "no port mapping: the session was stopped (stopping removes the mapping)")
+		}
+		return failf(statusNotFound, "no port mapping: port mapping is off for this session, or no router has mapped its port yet")
+	}
+	code, addrs, secs, ok := portMappingOut(m)
+	if !ok {
+		return failf(statusInternal, "the port mapping %+v does not fit scout_port_protocol and SCOUT_ADDR_STRLEN", m)
+	}
+	for i, dst := range []*C.char{external, internal, gateway} {
+		if dst != nil {
+			b := unsafe.Slice((*byte)(unsafe.Pointer(dst)), len(addrs[i])+1)
+			b[copy(b, addrs[i])] = 0
+		}
+	}
+	if proto != nil {
+		*proto = code
+	}
+	if lease != nil {
+		*lease = secs
+	}
 	return statusOK
 }

@@ -4,6 +4,7 @@
    else. Static strings live here so that no Go memory reaches the caller. */
 #include "shim.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -236,8 +237,7 @@ scout_status scout_message_hash(const uint8_t *blob, size_t len, uint8_t hash[SC
 
 scout_status scout_session_options_init(scout_session_options *opts) {
   if (opts == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "opts is NULL");
-  scout_session_options zero = {0};
-  *opts = zero;
+  memset(opts, 0, sizeof *opts); /* padding too: the size check reads bytes */
   opts->size = sizeof *opts;
   return finish(__func__, SCOUT_OK);
 }
@@ -375,6 +375,64 @@ scout_status scout_get_list_op(scout_session *session, const uint8_t head[SCOUT_
 scout_status scout_op_cancel(scout_op *op) { RET(scoutgo_op_cancel(H(op))); }
 
 void scout_op_free(scout_op *op) { scoutgo_op_free(H(op)); }
+
+/* --- Port mapping and the emulated WAN ----------------------------------- */
+
+/* scout_session_options of release 0.2.0 ended with log_level, padded to 64
+   bytes; what was appended starts after that padding (the reserved field). */
+_Static_assert(offsetof(scout_session_options, reserved) == SCOUT_SESSION_OPTIONS_V1_SIZE - sizeof(int),
+               "scout_session_options: the first release's size moved");
+_Static_assert(offsetof(scout_session_options, port_map) == SCOUT_SESSION_OPTIONS_V1_SIZE,
+               "scout_session_options: port_map must start past the first release's size");
+
+scout_status scout_session_port_mapping(const scout_session *session, scout_port_protocol *protocol,
+                                        char external[SCOUT_ADDR_STRLEN], char internal[SCOUT_ADDR_STRLEN],
+                                        char gateway[SCOUT_ADDR_STRLEN], uint32_t *lease_s) {
+  int proto = 0;
+  begin();
+  scout_status st =
+      (scout_status)scoutgo_session_port_mapping(H(session), &proto, external, internal, gateway, lease_s);
+  if (st == SCOUT_OK && protocol != NULL) *protocol = (scout_port_protocol)proto;
+  return finish(__func__, st);
+}
+
+scout_status scout_swarm_options_init(scout_swarm_options *opts) {
+  if (opts == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "opts is NULL");
+  memset(opts, 0, sizeof *opts); /* padding too: the size check reads bytes */
+  opts->size = sizeof *opts;
+  return finish(__func__, SCOUT_OK);
+}
+
+scout_status scout_swarm_start_opts(const scout_swarm_options *opts, scout_swarm **out) {
+  uintptr_t h = 0;
+  if (out == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "out is NULL");
+  begin();
+  scout_status st = (scout_status)scoutgo_swarm_start_opts((scout_swarm_options *)opts, &h);
+  if (st == SCOUT_OK) *out = (scout_swarm *)h;
+  return finish(__func__, st);
+}
+
+scout_status scout_swarm_join(scout_swarm *swarm, const scout_session_options *opts, scout_session **out,
+                              uint32_t *index) {
+  uintptr_t h = 0;
+  uint32_t i = 0;
+  if (out == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "out is NULL");
+  begin();
+  scout_status st = (scout_status)scoutgo_swarm_join(H(swarm), (scout_session_options *)opts, &h, &i);
+  if (st == SCOUT_OK) {
+    *out = (scout_session *)h;
+    if (index != NULL) *index = i;
+  }
+  return finish(__func__, st);
+}
+
+scout_status scout_swarm_kill(scout_swarm *swarm, double fraction, uint32_t *indices, size_t *count) {
+  RET(scoutgo_swarm_kill(H(swarm), fraction, indices, count));
+}
+
+scout_status scout_swarm_set_dead(scout_swarm *swarm, uint32_t index, int dead) {
+  RET(scoutgo_swarm_set_dead(H(swarm), index, dead));
+}
 
 /* --- Trampolines: Go calls the caller's callbacks through these ----------- */
 

@@ -9,6 +9,10 @@
 
 #include "scout.h"
 
+/* sizeof(scout_session_options) in release 0.2.0, the first: the least
+   size a caller may pass. Fields appended since start at this offset. */
+#define SCOUT_SESSION_OPTIONS_V1_SIZE 64
+
 /* The calling thread's error text (scout_last_error): the cause of the call
    in progress, which the shim prefixes with the function's name, and the
    whole text, which the dispatcher sets before each completion. */

@@ -581,6 +581,22 @@ typedef void (*scout_log_fn)(void *user, int level, const char *message);
     (the Go API's scout.DefaultTimeout). */
 #define SCOUT_DEFAULT_TIMEOUT_MS 30000
 
+/** Whether a session maps its UDP port on the home router
+    (scout_session_options.port_map). Values are frozen. */
+typedef enum scout_port_map {
+  /** The default: map when the session is a full node of the public DHT
+      behind a router: not read-only, joining through the public routers
+      (bootstrap NULL and SCOUT_BOOTSTRAP unset), listening on all IPv4
+      interfaces or on a LAN or public IPv4 address. Never for loopback,
+      link-local or IPv6 addresses, for test swarms and private networks
+      (any other bootstrap list), nor for read-only sessions. */
+  SCOUT_PORT_MAP_AUTO = 0,
+  /** Map whatever the address and bootstrap list. */
+  SCOUT_PORT_MAP_ON = 1,
+  /** Never map. */
+  SCOUT_PORT_MAP_OFF = 2
+} scout_port_map;
+
 /**
 ** How to run a session. Initialize with scout_session_options_init, then
 ** set the fields you need: zero or NULL means "default" everywhere. Fields
@@ -614,6 +630,18 @@ typedef struct scout_session_options {
   void *log_user;
   /** The least severe level passed to log; 0 is SCOUT_LOG_INFO. */
   int log_level;
+  /* ---- Appended after release 0.2.0 ---- */
+  /** Always 0; the library ignores it. In release 0.2.0 these bytes were
+      the struct's tail padding (sizeof was 64), which a caller may have
+      left uninitialized: a field here could not be told from garbage, so
+      the appended fields start after it. */
+  int reserved;
+  /** A scout_port_map: whether to map the session's UDP port on the home
+      router with PCP, NAT-PMP or UPnP IGD. 0: SCOUT_PORT_MAP_AUTO. The
+      mapping is made in the background once the session has started and
+      removed by scout_session_stop; scout_session_port_mapping reports
+      it. Another value is SCOUT_INVALID_ARGUMENT from scout_session_new. */
+  int port_map;
 } scout_session_options;
 
 /**
@@ -630,7 +658,9 @@ SCOUT_API scout_status scout_session_options_init(scout_session_options *opts);
 ** receives a handle that the caller frees with scout_session_free.
 ** Errors: SCOUT_INVALID_ARGUMENT for a NULL out, an opts->size smaller
 ** than this header's first release or with unknown nonzero fields beyond
-** this library's, or unusable options (e.g. a malformed address).
+** this library's, or unusable options (e.g. a malformed address, a
+** port_map that is no scout_port_map). The struct of an older header
+** (a smaller opts->size) is fine: the fields it lacks take their defaults.
 ** Thread: any.
 */
 SCOUT_API scout_status scout_session_new(const scout_session_options *opts, scout_session **out);
@@ -833,7 +863,9 @@ SCOUT_API scout_status scout_get_list(scout_session *session, const uint8_t head
 ** A set of real DHT nodes on 127.0.0.1 in this process, for tests and
 ** local development: start one, pass scout_swarm_bootstrap's address as
 ** scout_session_options.bootstrap, and sessions talk to each other without
-** the public DHT.
+** the public DHT. scout_swarm_start_opts (appended, at the end of this
+** header) starts one on an emulated internet instead, with round trips,
+** loss and nodes that die.
 */
 
 /** A running loopback swarm. Opaque handle; see HANDLES above. */
@@ -1009,6 +1041,184 @@ SCOUT_API scout_status scout_op_cancel(scout_op *op);
 ** Thread: any.
 */
 SCOUT_API void scout_op_free(scout_op *op);
+
+/* ======================================================================
+** Port mapping and the emulated WAN
+**
+** Appended to ABI 1 after release 0.2.0: every function above keeps its
+** signature and meaning, and scout_session_options gained port_map (a
+** caller's struct of 0.2.0, without it, means SCOUT_PORT_MAP_AUTO). A
+** program that needs these checks that the symbols resolve, or that
+** scout_version() is newer than "0.2.0", before calling them.
+*/
+
+/** The protocol that made a port mapping. Values are frozen; new ones are
+    appended. */
+typedef enum scout_port_protocol {
+  SCOUT_PORT_PROTOCOL_NONE = 0,
+  /** PCP, RFC 6887 (a MAP request). */
+  SCOUT_PORT_PROTOCOL_PCP = 1,
+  /** NAT-PMP, RFC 6886. */
+  SCOUT_PORT_PROTOCOL_NATPMP = 2,
+  /** UPnP IGD (WANIPConnection or WANPPPConnection). */
+  SCOUT_PORT_PROTOCOL_UPNP = 3
+} scout_port_protocol;
+
+/**
+** Reports the port mapping the session holds on the router
+** (scout_session_options.port_map): the protocol that made it; the
+** external address and port, "ip:port", where other DHT nodes reach the
+** session; the internal address and port, "ip:port", where the router
+** forwards to (this host's address towards the router, the session's
+** port); the router's address, "ip"; and the lease the router granted,
+** in seconds (0: a router that grants only permanent mappings; the
+** mapping is removed on stop all the same). The mapping is made in the
+** background after scout_session_start, which never waits for the
+** router, renewed at half of its lease, made again if the router loses it
+** or the route changes, and removed by scout_session_stop. There is no
+** notification: poll, or watch the log, which gets one SCOUT_LOG_INFO line
+** when a mapping is made or changes and one SCOUT_LOG_WARN line when the
+** router maps nothing.
+** Ownership: writes a NUL-terminated string of at most SCOUT_ADDR_STRLEN
+** bytes to each of external, internal and gateway, and the protocol and
+** lease to *protocol and *lease_s; any of them may be NULL to skip it.
+** Errors: SCOUT_NOT_FOUND while the session holds no mapping (not
+** started, stopped, port mapping off, not made yet, or no router maps);
+** SCOUT_INVALID_ARGUMENT for a bad handle.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_port_mapping(const scout_session *session, scout_port_protocol *protocol,
+                                                  char external[SCOUT_ADDR_STRLEN],
+                                                  char internal[SCOUT_ADDR_STRLEN],
+                                                  char gateway[SCOUT_ADDR_STRLEN], uint32_t *lease_s);
+
+/**
+** How to start a loopback swarm with scout_swarm_start_opts, optionally on
+** an emulated internet (the WAN model): each node gets an access delay
+** drawn from a lognormal distribution, so that the round trip between two
+** nodes has the median rtt_ms, a p99 about 3.6 times that and at most
+** max_rtt_ms; each datagram between two nodes is delayed by the two
+** nodes' access delays plus jitter, and lost with probability loss; nodes
+** can die without a word (scout_swarm_kill, scout_swarm_set_dead). The
+** delays and the choice of victims follow from seed. The nodes join
+** through the first node the ordinary way, never by full-mesh
+** introductions.
+**
+** The model sits between the swarm's nodes, including sessions joined
+** with scout_swarm_join. A session made with scout_session_new and the
+** swarm's bootstrap address reaches the nodes directly, without delay or
+** loss: use scout_swarm_join for a client that is to see the model.
+**
+** Initialize with scout_swarm_options_init, then set the fields you need:
+** zero means "default". Fields are only ever appended; `size` tells the
+** library which ones you know. Read during scout_swarm_start_opts only.
+*/
+typedef struct scout_swarm_options {
+  /** sizeof(scout_swarm_options), as set by scout_swarm_options_init. */
+  size_t size;
+  /** How many nodes to start. 0: 32. At most 16384. */
+  uint32_t nodes;
+  /** The first node's UDP port on 127.0.0.1; the others follow. 0: the
+      system chooses every port. */
+  uint16_t port;
+  /** Nonzero: put the swarm on the emulated WAN the fields below
+      describe (all of them 0 is a perfect network whose nodes can still
+      be killed). 0: a plain loopback swarm, as scout_swarm_start starts;
+      then the fields below must be 0. */
+  int wan;
+  /** The median round trip between two nodes, in milliseconds. 0: no
+      delay. */
+  uint32_t rtt_ms;
+  /** The longest round trip, in milliseconds. 0: 500 or 8 times rtt_ms,
+      whichever is more. */
+  uint32_t max_rtt_ms;
+  /** Up to this fraction of a datagram's delay is added at random (0.2:
+      up to 20 % more), so that datagrams can overtake each other. At
+      least 0. */
+  double jitter;
+  /** The probability that a datagram is lost, each way: from 0 up to but
+      not including 1. */
+  double loss;
+  /** Seeds the delays and the choice of victims. */
+  uint64_t seed;
+} scout_swarm_options;
+
+/**
+** Sets opts->size and every other field to zero: all defaults.
+** Errors: SCOUT_INVALID_ARGUMENT if opts is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_swarm_options_init(scout_swarm_options *opts);
+
+/**
+** scout_swarm_start with options (NULL: all defaults, as
+** scout_swarm_start(0, 0, out)): starts the nodes, on the emulated WAN if
+** opts->wan is set, and returns once they have joined.
+** Ownership: *out receives a handle that the caller frees with
+** scout_swarm_free.
+** Errors: SCOUT_INVALID_ARGUMENT for a NULL out, an opts->size smaller
+** than this header's first scout_swarm_options or with unknown nonzero
+** fields beyond this library's, more than 16384 nodes, ports past 65535,
+** WAN fields set without wan, or a negative, NaN or infinite jitter or
+** loss (loss must be below 1); SCOUT_NETWORK if a socket cannot be bound;
+** SCOUT_TIMEOUT if the nodes do not join within 2 minutes.
+** Thread: any; blocks.
+*/
+SCOUT_API scout_status scout_swarm_start_opts(const scout_swarm_options *opts, scout_swarm **out);
+
+/**
+** Starts a session that is one more node of the swarm: on its emulated
+** WAN if it has one (so that the model's delays, loss and deaths apply to
+** it), joined through the first node, and started (as
+** scout_session_start) when this returns. Its node index (for
+** scout_swarm_set_dead, and as scout_swarm_kill reports it) is the
+** number of nodes the swarm had before: the swarm's own nodes are 0 to
+** nodes - 1, the joined sessions follow in the order they joined.
+** opts as for scout_session_new (NULL: all defaults), but the swarm
+** chooses the address and the bootstrap node: listen_addr and bootstrap
+** must be NULL.
+** Ownership: *out receives a session handle that the caller frees with
+** scout_session_free; *index (unless NULL) receives the node index.
+** Freeing the swarm stops the session too (its operations then fail with
+** SCOUT_WRONG_STATE); free it as any session.
+** Errors: SCOUT_INVALID_ARGUMENT for a bad handle, a NULL out, listen_addr
+** or bootstrap set, or options scout_session_new refuses; SCOUT_NETWORK if
+** the socket cannot be bound.
+** Thread: any; blocks while the session joins.
+*/
+SCOUT_API scout_status scout_swarm_join(scout_swarm *swarm, const scout_session_options *opts,
+                                        scout_session **out, uint32_t *index);
+
+/**
+** Kills a fraction of the swarm's N nodes (N counts the joined sessions):
+** fraction x N of them, rounded (fewer if fewer are alive), chosen from
+** the seed among the live nodes but the first, through which sessions
+** join. A dead node is a black hole: nothing the other nodes of the swarm
+** send reaches it and nothing it sends reaches them, while it goes on
+** running. scout_swarm_set_dead brings one back.
+** Ownership: indices / *count follow the buf / *len convention, counted
+** in elements: on entry *count is the capacity of indices, on return the
+** number of nodes killed, whose indices are in indices[0 .. *count - 1]
+** (in no particular order). A capacity of ceil(fraction x N) always
+** suffices (N too); a smaller one kills nobody and gives
+** SCOUT_BUFFER_TOO_SMALL with ceil(fraction x N) in *count, so indices
+** NULL and *count 0 asks how much room to give.
+** Errors: SCOUT_WRONG_STATE if the swarm has no emulated WAN;
+** SCOUT_INVALID_ARGUMENT for a bad handle, a NULL count, or a fraction
+** that is not from 0 to 1; SCOUT_BUFFER_TOO_SMALL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_swarm_kill(scout_swarm *swarm, double fraction, uint32_t *indices, size_t *count);
+
+/**
+** Kills node index (dead nonzero) or brings it back (dead 0). The first
+** node, index 0, may die too, and then sessions can no longer join.
+** Errors: SCOUT_WRONG_STATE if the swarm has no emulated WAN;
+** SCOUT_INVALID_ARGUMENT for a bad handle or an index that is no node of
+** the swarm.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_swarm_set_dead(scout_swarm *swarm, uint32_t index, int dead);
 
 #ifdef __cplusplus
 } /* extern "C" */

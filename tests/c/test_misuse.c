@@ -2,6 +2,8 @@
    handles, buffers too small, values too large, options of the wrong size,
    operations in the wrong state. Each must give its status, never a crash,
    and a failed start must never call a callback. */
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,10 @@ static void on_list(void *user, scout_status st, size_t count) {
   (void)user, (void)st, (void)count;
   callbacks++;
 }
+
+/* sizeof(scout_session_options) in release 0.2.0, whose last field was
+   log_level: what a program built with that header passes. */
+#define OPTIONS_V1_SIZE 64
 
 static const uint8_t k32[32] = {1, 2, 3}, h20[20] = {4, 5, 6}, nonce[24] = {7};
 
@@ -333,7 +339,7 @@ static void test_options(void) {
   CHECK(opts.size == sizeof opts);
   CHECK(opts.listen_addr == NULL && opts.bootstrap == NULL && opts.timeout_ms == 0 && opts.log == NULL);
 
-  opts.size = sizeof opts - 1; /* older than the first release */
+  opts.size = OPTIONS_V1_SIZE - 1; /* older than the first release */
   CHECK_ST(scout_session_new(&opts, &s), SCOUT_INVALID_ARGUMENT);
   opts.size = 0;
   CHECK_ST(scout_session_new(&opts, &s), SCOUT_INVALID_ARGUMENT);
@@ -370,6 +376,69 @@ static void test_options(void) {
      contacted. */
   CHECK_OK(scout_session_new(NULL, &s));
   scout_session_free(s);
+}
+
+static void test_port_map_option(void) {
+  t_begin("misuse", "port_map_option");
+  /* Appended past the first release's size, padding included, so that a
+     caller of 0.2.0 and one of now can be told apart. */
+  CHECK(offsetof(scout_session_options, log_level) + sizeof(int) <= OPTIONS_V1_SIZE);
+  CHECK(offsetof(scout_session_options, port_map) >= OPTIONS_V1_SIZE);
+  CHECK(sizeof(scout_session_options) > OPTIONS_V1_SIZE);
+
+  scout_session_options opts;
+  scout_session *s = NULL;
+  CHECK_OK(scout_session_options_init(&opts));
+  CHECK(opts.port_map == SCOUT_PORT_MAP_AUTO && opts.reserved == 0);
+  opts.bootstrap = "";
+  opts.listen_addr = "127.0.0.1:0";
+  /* Every mode is accepted (the session is not started: no router is
+     asked); other values are refused with their cause. */
+  int modes[] = {SCOUT_PORT_MAP_AUTO, SCOUT_PORT_MAP_ON, SCOUT_PORT_MAP_OFF};
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    opts.port_map = modes[i];
+    CHECK_OK(scout_session_new(&opts, &s));
+    scout_session_free(s);
+    s = NULL;
+  }
+  int bad[] = {3, -1, 1000};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    opts.port_map = bad[i];
+    CHECK_ST(scout_session_new(&opts, &s), SCOUT_INVALID_ARGUMENT);
+    CHECK(s == NULL);
+    char why[SCOUT_ERROR_STRLEN];
+    size_t n = sizeof why;
+    CHECK_OK(scout_last_error(why, &n));
+    CHECK(strstr(why, "port mapping mode") != NULL);
+  }
+
+  /* A caller of release 0.2.0: its struct ends at OPTIONS_V1_SIZE, and
+     what lies beyond (here: garbage in the reserved padding and a bad
+     port_map) is none of its business, never read. */
+  CHECK_OK(scout_session_options_init(&opts));
+  opts.bootstrap = "";
+  opts.listen_addr = "127.0.0.1:0";
+  opts.size = OPTIONS_V1_SIZE;
+  opts.reserved = 0x5a5a5a5a;
+  opts.port_map = 77;
+  CHECK_OK(scout_session_new(&opts, &s));
+  scout_session_free(s);
+  s = NULL;
+
+  /* The query: nothing before start, nothing for a bad handle. */
+  opts.size = sizeof opts;
+  opts.reserved = 0;
+  opts.port_map = SCOUT_PORT_MAP_OFF;
+  CHECK_OK(scout_session_new(&opts, &s));
+  scout_port_protocol proto = SCOUT_PORT_PROTOCOL_UPNP;
+  char ext[SCOUT_ADDR_STRLEN] = "untouched";
+  uint32_t lease = 42;
+  CHECK_ST(scout_session_port_mapping(s, &proto, ext, NULL, NULL, &lease), SCOUT_NOT_FOUND);
+  CHECK(proto == SCOUT_PORT_PROTOCOL_UPNP && strcmp(ext, "untouched") == 0 && lease == 42);
+  CHECK_ST(scout_session_port_mapping(s, NULL, NULL, NULL, NULL, NULL), SCOUT_NOT_FOUND);
+  scout_session_free(s);
+  CHECK_ST(scout_session_port_mapping(s, &proto, ext, ext, ext, &lease), SCOUT_INVALID_ARGUMENT);
+  CHECK_ST(scout_session_port_mapping(NULL, &proto, ext, ext, ext, &lease), SCOUT_INVALID_ARGUMENT);
 }
 
 static void test_states(void) {
@@ -445,6 +514,103 @@ static void test_swarm_misuse(void) {
   CHECK_ST(scout_swarm_start(100000, 0, &sw), SCOUT_INVALID_ARGUMENT);
 }
 
+static void test_swarm_options_misuse(void) {
+  t_begin("misuse", "swarm_options");
+  scout_swarm *sw = NULL;
+  scout_swarm_options o;
+  CHECK_ST(scout_swarm_options_init(NULL), SCOUT_INVALID_ARGUMENT);
+  CHECK_OK(scout_swarm_options_init(&o));
+  CHECK(o.size == sizeof o && o.nodes == 0 && o.wan == 0 && o.rtt_ms == 0 && o.loss == 0.0 && o.seed == 0);
+  CHECK_ST(scout_swarm_start_opts(&o, NULL), SCOUT_INVALID_ARGUMENT);
+  o.size = sizeof o - 1;
+  CHECK_ST(scout_swarm_start_opts(&o, &sw), SCOUT_INVALID_ARGUMENT);
+  CHECK_OK(scout_swarm_options_init(&o));
+  o.rtt_ms = 80; /* a WAN field without wan */
+  CHECK_ST(scout_swarm_start_opts(&o, &sw), SCOUT_INVALID_ARGUMENT);
+  o.wan = 1;
+  o.loss = 1.0;
+  CHECK_ST(scout_swarm_start_opts(&o, &sw), SCOUT_INVALID_ARGUMENT);
+  o.loss = -0.1;
+  CHECK_ST(scout_swarm_start_opts(&o, &sw), SCOUT_INVALID_ARGUMENT);
+  o.loss = 0;
+  o.jitter = NAN; /* NaN */
+  CHECK_ST(scout_swarm_start_opts(&o, &sw), SCOUT_INVALID_ARGUMENT);
+  o.jitter = 0;
+  o.nodes = 100000;
+  CHECK_ST(scout_swarm_start_opts(&o, &sw), SCOUT_INVALID_ARGUMENT);
+  CHECK(sw == NULL);
+
+  /* A plain swarm has no WAN to kill nodes on. */
+  CHECK_OK(scout_swarm_options_init(&o));
+  o.nodes = 2;
+  CHECK_OK(scout_swarm_start_opts(&o, &sw));
+  uint32_t idx[4];
+  size_t n = 4;
+  CHECK_ST(scout_swarm_kill(sw, 0.5, idx, &n), SCOUT_WRONG_STATE);
+  CHECK_ST(scout_swarm_set_dead(sw, 1, 1), SCOUT_WRONG_STATE);
+  scout_swarm_free(sw);
+  CHECK_ST(scout_swarm_kill(sw, 0.5, idx, &n), SCOUT_INVALID_ARGUMENT);
+  CHECK_ST(scout_swarm_set_dead(sw, 1, 1), SCOUT_INVALID_ARGUMENT);
+  scout_session *s = NULL;
+  CHECK_ST(scout_swarm_join(sw, NULL, &s, NULL), SCOUT_INVALID_ARGUMENT);
+  CHECK(s == NULL);
+
+  /* A perfect WAN of two nodes: kill and set_dead work, within bounds. */
+  CHECK_OK(scout_swarm_options_init(&o));
+  o.nodes = 2;
+  o.wan = 1;
+  CHECK_OK(scout_swarm_start_opts(&o, &sw));
+  CHECK_ST(scout_swarm_kill(sw, 0.5, idx, NULL), SCOUT_INVALID_ARGUMENT);
+  n = 4;
+  CHECK_ST(scout_swarm_kill(sw, 1.5, idx, &n), SCOUT_INVALID_ARGUMENT);
+  CHECK_ST(scout_swarm_kill(sw, -0.5, idx, &n), SCOUT_INVALID_ARGUMENT);
+  CHECK_ST(scout_swarm_kill(sw, NAN, idx, &n), SCOUT_INVALID_ARGUMENT);
+  n = 0;
+  CHECK_ST(scout_swarm_kill(sw, 0.5, NULL, &n), SCOUT_BUFFER_TOO_SMALL); /* asks; kills nobody */
+  CHECK(n == 1);
+  n = 1;
+  CHECK_OK(scout_swarm_kill(sw, 0.5, idx, &n));
+  CHECK(n == 1 && idx[0] == 1); /* never the first node */
+  n = 1;
+  CHECK_OK(scout_swarm_kill(sw, 0.5, idx, &n));
+  CHECK(n == 0); /* nobody left to kill but the first */
+  CHECK_OK(scout_swarm_set_dead(sw, 1, 0));
+  CHECK_OK(scout_swarm_set_dead(sw, 0, 1));
+  CHECK_OK(scout_swarm_set_dead(sw, 0, 0));
+  CHECK_ST(scout_swarm_set_dead(sw, 2, 1), SCOUT_INVALID_ARGUMENT);
+
+  /* Joining: the swarm chooses the address and the bootstrap. */
+  scout_session_options so;
+  CHECK_OK(scout_session_options_init(&so));
+  so.listen_addr = "127.0.0.1:0";
+  CHECK_ST(scout_swarm_join(sw, &so, &s, NULL), SCOUT_INVALID_ARGUMENT);
+  so.listen_addr = NULL;
+  so.bootstrap = "";
+  CHECK_ST(scout_swarm_join(sw, &so, &s, NULL), SCOUT_INVALID_ARGUMENT);
+  so.bootstrap = NULL;
+  so.port_map = 9;
+  CHECK_ST(scout_swarm_join(sw, &so, &s, NULL), SCOUT_INVALID_ARGUMENT);
+  CHECK_ST(scout_swarm_join(sw, NULL, NULL, NULL), SCOUT_INVALID_ARGUMENT);
+  CHECK(s == NULL);
+  uint32_t index = 99;
+  so.port_map = SCOUT_PORT_MAP_AUTO;
+  so.timeout_ms = 5000;
+  CHECK_OK(scout_swarm_join(sw, &so, &s, &index));
+  CHECK(s != NULL && index == 2);
+  CHECK_ST(scout_session_start(s), SCOUT_WRONG_STATE); /* started already */
+  CHECK_ST(scout_session_port_mapping(s, NULL, NULL, NULL, NULL, NULL), SCOUT_NOT_FOUND);
+  CHECK_OK(scout_swarm_set_dead(sw, index, 1));
+  CHECK_OK(scout_swarm_set_dead(sw, index, 0));
+  scout_session *s2 = NULL;
+  CHECK_OK(scout_swarm_join(sw, NULL, &s2, NULL));
+  /* Freed in either order: the swarm stops the sessions it holds, a
+     session freed first is simply gone. */
+  scout_session_free(s2);
+  scout_swarm_free(sw);
+  CHECK_ST(scout_session_stop(s), SCOUT_OK);
+  scout_session_free(s);
+}
+
 int main(void) {
   test_versions();
   test_null_pointers();
@@ -454,6 +620,8 @@ int main(void) {
   test_options();
   test_states();
   test_swarm_misuse();
+  test_port_map_option();
+  test_swarm_options_misuse();
   t_begin("handles", "none_leaked");
   size_t live = 99;
   CHECK_OK(scout_handle_count(&live));

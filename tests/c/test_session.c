@@ -399,6 +399,58 @@ static void test_log(void) {
   unlink(path);
 }
 
+/* Counts the log lines that say the session does not map its port. */
+static atomic_int port_map_off_lines;
+
+static void on_port_map_log(void *user, int level, const char *message) {
+  (void)user, (void)level;
+  if (strstr(message, "port mapping: off") != NULL) atomic_fetch_add(&port_map_off_lines, 1);
+}
+
+static int port_map_off_pred(void *arg) {
+  (void)arg;
+  return atomic_load(&port_map_off_lines) > 0;
+}
+
+/* The default rule keeps a loopback session on a test swarm unmapped: a
+   full node (not read-only), port_map left at SCOUT_PORT_MAP_AUTO, and no
+   router is asked; so does SCOUT_PORT_MAP_OFF. The query says NOT_FOUND
+   while it runs and once it stopped. (Mapping against a real router is
+   tested in Go, tests/natlab.) */
+static void test_port_mapping_default(void) {
+  int modes[] = {SCOUT_PORT_MAP_AUTO, SCOUT_PORT_MAP_OFF};
+  for (int i = 0; i < 2; i++) {
+    t_begin("session", i == 0 ? "port_mapping_auto_is_off_on_loopback" : "port_mapping_off");
+    scout_session_options opts;
+    scout_session *s = NULL;
+    CHECK_OK(scout_session_options_init(&opts));
+    opts.listen_addr = "127.0.0.1:0";
+    opts.bootstrap = bootstrap;
+    opts.port_map = modes[i];
+    opts.log = on_port_map_log;
+    opts.log_level = SCOUT_LOG_DEBUG;
+    atomic_store(&port_map_off_lines, 0);
+    CHECK_OK(scout_session_new(&opts, &s));
+    CHECK_ST(scout_session_port_mapping(s, NULL, NULL, NULL, NULL, NULL), SCOUT_NOT_FOUND);
+    CHECK_OK(scout_session_start(s));
+    su_lock();
+    CHECK(su_wait(port_map_off_pred, NULL, 10));
+    su_unlock();
+    scout_port_protocol proto = SCOUT_PORT_PROTOCOL_PCP;
+    char ext[SCOUT_ADDR_STRLEN] = "", in[SCOUT_ADDR_STRLEN] = "", gw[SCOUT_ADDR_STRLEN] = "";
+    uint32_t lease = 7;
+    CHECK_ST(scout_session_port_mapping(s, &proto, ext, in, gw, &lease), SCOUT_NOT_FOUND);
+    CHECK(proto == SCOUT_PORT_PROTOCOL_PCP && ext[0] == 0 && in[0] == 0 && gw[0] == 0 && lease == 7);
+    char why[SCOUT_ERROR_STRLEN];
+    size_t n = sizeof why;
+    CHECK_OK(scout_last_error(why, &n));
+    CHECK(strncmp(why, "scout_session_port_mapping: no port mapping", 43) == 0);
+    CHECK_OK(scout_session_stop(s));
+    CHECK_ST(scout_session_port_mapping(s, &proto, ext, in, gw, &lease), SCOUT_NOT_FOUND);
+    scout_session_free(s);
+  }
+}
+
 static void test_offline_list(void) {
   t_begin("session", "offline_list_put_and_walk");
   scout_session *alice = new_session(0);
@@ -622,6 +674,7 @@ int main(int argc, char **argv) {
 
   test_alice_bob();
   test_log();
+  test_port_mapping_default();
   test_offline_list();
   test_stop_in_flight();
   test_free_in_flight();
