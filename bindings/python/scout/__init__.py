@@ -70,7 +70,7 @@ from .messages import (
     parse_message,
 )
 from .seal import MAX_PLAINTEXT, NONCE_SIZE, SEAL_OVERHEAD, open_sealed, seal
-from .session import Session, Swarm, open_session
+from .session import WAN, PortMapping, Session, Swarm, open_session
 
 # SCOUT_VERSION of include/scout.h, as is the version in pyproject.toml
 # (tests/lint/check_version.cmake checks both).
@@ -120,11 +120,13 @@ __all__ = [
     "Message",
     "NetworkError",
     "NotFound",
+    "PortMapping",
     "ScoutError",
     "Session",
     "Swarm",
     "Timeout",
     "TooLarge",
+    "WAN",
     "WrongState",
     "encode_message",
     "generate_keypair",

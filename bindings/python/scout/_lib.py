@@ -21,7 +21,7 @@ wins. If none does, importing :mod:`scout` raises :class:`LibraryError`,
 which lists every attempt and why it failed.
 
 Pointer conventions used in the prototypes: handles (``scout_entries *``,
-``scout_session *``, ``scout_swarm *``) are ``c_void_p`` holding the
+``scout_session *``, ``scout_swarm *``, ``scout_op *``) are ``c_void_p`` holding the
 registry id; byte arrays are ``c_void_p`` too, fed with ``bytes`` for inputs
 (never written by the library) and with :func:`ctypes.create_string_buffer`
 for outputs.
@@ -39,12 +39,14 @@ from ctypes import (
     POINTER,
     Structure,
     c_char_p,
+    c_double,
     c_int,
     c_int64,
     c_size_t,
     c_uint,
     c_uint16,
     c_uint32,
+    c_uint64,
     c_void_p,
 )
 from typing import Any, Iterator, List, Optional, Tuple
@@ -95,6 +97,16 @@ LOG_INFO = 0
 LOG_WARN = 4
 LOG_ERROR = 8
 
+# Port mapping modes (enum scout_port_map) and protocols (enum
+# scout_port_protocol). Frozen; new ones are only appended.
+PORT_MAP_AUTO = 0
+PORT_MAP_ON = 1
+PORT_MAP_OFF = 2
+PORT_PROTOCOL_NONE = 0
+PORT_PROTOCOL_PCP = 1
+PORT_PROTOCOL_NATPMP = 2
+PORT_PROTOCOL_UPNP = 3
+
 
 class LibraryError(ImportError):
     """libscout could not be loaded, or speaks another binary interface.
@@ -131,6 +143,25 @@ class SessionOptions(Structure):
         ("log", LOG_FN),
         ("log_user", c_void_p),
         ("log_level", c_int),
+        # Appended after release 0.2.0 (past its 64 bytes, padding included).
+        ("reserved", c_int),
+        ("port_map", c_int),
+    ]
+
+
+class SwarmOptions(Structure):
+    """struct scout_swarm_options. Fields are only ever appended."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("nodes", c_uint32),
+        ("port", c_uint16),
+        ("wan", c_int),
+        ("rtt_ms", c_uint32),
+        ("max_rtt_ms", c_uint32),
+        ("jitter", c_double),
+        ("loss", c_double),
+        ("seed", c_uint64),
     ]
 
 
@@ -219,6 +250,13 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ),
     ("scout_op_cancel", _status, [_p]),
     ("scout_op_free", None, [_p]),
+    # Port mapping and the emulated WAN
+    ("scout_session_port_mapping", _status, [_p, POINTER(c_int), c_char_p, c_char_p, c_char_p, POINTER(c_uint32)]),
+    ("scout_swarm_options_init", _status, [POINTER(SwarmOptions)]),
+    ("scout_swarm_start_opts", _status, [POINTER(SwarmOptions), _handle_out]),
+    ("scout_swarm_join", _status, [_p, POINTER(SessionOptions), _handle_out, POINTER(c_uint32)]),
+    ("scout_swarm_kill", _status, [_p, c_double, POINTER(c_uint32), _size_p]),
+    ("scout_swarm_set_dead", _status, [_p, c_uint32, c_int]),
 ]
 
 

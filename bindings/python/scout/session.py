@@ -34,8 +34,8 @@ import ctypes
 import logging
 import math
 import os
-from ctypes import byref, c_uint16, c_void_p
-from typing import Any, Callable, Generator, List, Optional, Sequence, Tuple, TypeVar, Union
+from ctypes import byref, c_double, c_int, c_size_t, c_uint16, c_uint32, c_void_p
+from typing import Any, Callable, Generator, List, NamedTuple, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _callbacks as cb
 from . import _lib
@@ -45,7 +45,7 @@ from .entries import Entries, Entry
 from .errors import Timeout, check, error_for, last_error
 from .messages import ListHead, ListMessage, Message, hash_arg
 
-__all__ = ["Session", "Swarm", "open_session"]
+__all__ = ["PortMapping", "Session", "Swarm", "WAN", "open_session"]
 
 _L = _lib.LIB
 
@@ -125,6 +125,14 @@ class Session(Handle):
         timeout: deadline of each operation, in seconds (default 30).
         read_only: announce the node as read-only (BEP 43), for short-lived
             nodes.
+        port_map: whether to map the node's UDP port on the home router
+            (PCP, NAT-PMP or UPnP IGD): ``None`` (the default) maps when
+            the node is a full node of the public DHT behind a router (not
+            read-only, ``bootstrap=None`` with ``$SCOUT_BOOTSTRAP`` unset,
+            on all interfaces or a LAN or public IPv4 address), never on
+            loopback or for a test swarm; ``True`` always, ``False`` never.
+            The mapping is made in the background once the node has
+            started; :attr:`port_mapping` reports it.
         start: start the node now (the default), which blocks until its
             first lookup through the bootstrap nodes has ended: milliseconds
             when a node answers, a few seconds when none does. With
@@ -156,11 +164,10 @@ class Session(Handle):
         state_path: Union[str, "os.PathLike[str]", None] = None,
         timeout: Optional[float] = None,
         read_only: bool = False,
+        port_map: Optional[bool] = None,
         start: bool = True,
     ) -> None:
-        opts = _lib.SessionOptions()
-        check(_L.scout_session_options_init(byref(opts)), "session_options_init")
-
+        boot: Optional[bytes] = None
         if isinstance(bootstrap, Swarm):
             bootstrap = bootstrap.bootstrap
         if bootstrap is not None:
@@ -171,7 +178,8 @@ class Session(Handle):
                 if not all(isinstance(b, str) for b in nodes):
                     raise TypeError("bootstrap must be str, a sequence of str or a Swarm")
                 bootstrap = ",".join(nodes)
-            opts.bootstrap = bootstrap.encode()
+            boot = bootstrap.encode()
+        listen: Optional[bytes] = None
         if port is not None or host is not None:
             p = 0 if port is None else integer(port, "port", 0, 65535)
             if host is not None and not isinstance(host, str):
@@ -179,30 +187,29 @@ class Session(Handle):
             bind = host or ""
             if ":" in bind and not bind.startswith("["):
                 bind = f"[{bind}]"  # an IPv6 literal
-            opts.listen_addr = f"{bind}:{p}".encode()
-        if state_path is not None:
-            opts.state_file = os.fsencode(state_path)
-        opts.timeout_ms = _timeout_ms(timeout)
+            listen = f"{bind}:{p}".encode()
+        opts = _options(timeout, read_only, port_map, state_path)
+        opts.bootstrap = boot
+        opts.listen_addr = listen
         self._timeout: float = opts.timeout_ms / 1000 if opts.timeout_ms else _DEFAULT_TIMEOUT
-        opts.read_only = 1 if read_only else 0
 
-        log_id = cb.register(_LogSink(_session_logger))
-        opts.log = cb.LOG
-        opts.log_user = log_id
-        opts.log_level = _slog_level(_session_logger.getEffectiveLevel())
-
+        log_id = _attach_log(opts)
         out = c_void_p()
         status = _L.scout_session_new(byref(opts), byref(out))
         if status != _lib.OK:
             detail = last_error()
             cb.unregister(log_id)
             raise error_for(status, "session_new", detail)
-        h = handle_of(out, "session_new")
-        self._own(h, _free_session, log_id)
-        self._key: int = h
-        self._started = False
+        self._adopt(handle_of(out, "session_new"), log_id, started=False, swarm_index=None)
         if start:
             self.start()
+
+    def _adopt(self, h: int, log_id: int, *, started: bool, swarm_index: Optional[int]) -> None:
+        """Takes ownership of the session handle h, whose log sink is log_id."""
+        self._own(h, _free_session, log_id)
+        self._key: int = h
+        self._started = started
+        self._swarm_index = swarm_index
 
     # -- life ------------------------------------------------------------------
 
@@ -281,6 +288,37 @@ class Session(Handle):
         p = c_uint16()
         check(_L.scout_session_port(self._h(), byref(p)), "session_port")
         return p.value
+
+    @property
+    def port_mapping(self) -> Optional["PortMapping"]:
+        """The port mapping the node holds on the router, or ``None``: while
+        it holds none (port mapping off, not made yet, no router maps, not
+        started or stopped). The mapping is made in the background after
+        the start, renewed, and removed by :meth:`stop`; poll this property
+        (the ``"scout.session"`` logger also gets an INFO line when it is
+        made or changes)."""
+        proto = c_int()
+        bufs = [ctypes.create_string_buffer(_lib.ADDR_STRLEN) for _ in range(3)]
+        lease = c_uint32()
+        status = _L.scout_session_port_mapping(self._h(), byref(proto), bufs[0], bufs[1], bufs[2], byref(lease))
+        if status == _lib.NOT_FOUND:
+            return None
+        check(status, "session_port_mapping")
+        external, internal, gateway = (b.value.decode() for b in bufs)
+        return PortMapping(
+            _PROTOCOLS.get(proto.value, f"unknown ({proto.value})"),
+            _host_port(external),
+            _host_port(internal),
+            gateway,
+            float(lease.value),
+        )
+
+    @property
+    def swarm_index(self) -> Optional[int]:
+        """The node index of a session made by :meth:`Swarm.join` (as
+        :meth:`Swarm.kill` reports it and :meth:`Swarm.set_dead` takes it);
+        ``None`` for any other session."""
+        return self._swarm_index
 
     def __repr__(self) -> str:
         if self.closed:
@@ -620,6 +658,68 @@ def _reorder(
     return op, timeout, call
 
 
+def _options(
+    timeout: Optional[float],
+    read_only: bool,
+    port_map: Optional[bool],
+    state_path: Union[str, "os.PathLike[str]", None],
+) -> _lib.SessionOptions:
+    """A scout_session_options with what Session and Swarm.join share,
+    every argument checked."""
+    if port_map is not None and not isinstance(port_map, bool):
+        raise TypeError(f"port_map must be True, False or None, not {type(port_map).__name__}")
+    opts = _lib.SessionOptions()
+    check(_L.scout_session_options_init(byref(opts)), "session_options_init")
+    if state_path is not None:
+        opts.state_file = os.fsencode(state_path)
+    opts.timeout_ms = _timeout_ms(timeout)
+    opts.read_only = 1 if read_only else 0
+    opts.port_map = {None: _lib.PORT_MAP_AUTO, True: _lib.PORT_MAP_ON, False: _lib.PORT_MAP_OFF}[port_map]
+    return opts
+
+
+def _attach_log(opts: _lib.SessionOptions) -> int:
+    """Registers a log sink and names it in opts; the caller unregisters it
+    if no session is made."""
+    log_id = cb.register(_LogSink(_session_logger))
+    opts.log = cb.LOG
+    opts.log_user = log_id
+    opts.log_level = _slog_level(_session_logger.getEffectiveLevel())
+    return log_id
+
+
+class PortMapping(NamedTuple):
+    """The port mapping a session holds on the router
+    (:attr:`Session.port_mapping`)."""
+
+    #: The protocol that made it: ``"pcp"``, ``"natpmp"`` or ``"upnp"``.
+    protocol: str
+    #: ``(ip, port)`` where other DHT nodes reach the session: the router's
+    #: external address and the port it forwards.
+    external: Tuple[str, int]
+    #: ``(ip, port)`` the router forwards to: this host's address towards
+    #: the router and the session's port.
+    internal: Tuple[str, int]
+    #: The router's address.
+    gateway: str
+    #: The lease the router granted, in seconds; 0 for a router that grants
+    #: only permanent mappings (removed on stop all the same).
+    lease: float
+
+
+_PROTOCOLS = {
+    _lib.PORT_PROTOCOL_PCP: "pcp",
+    _lib.PORT_PROTOCOL_NATPMP: "natpmp",
+    _lib.PORT_PROTOCOL_UPNP: "upnp",
+}
+
+
+def _host_port(addr: str) -> Tuple[str, int]:
+    """``"ip:port"`` (``"[ip]:port"`` for IPv6) as ``(ip, port)``."""
+    host, _, port = addr.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
 def _timeout_ms(timeout: Optional[float]) -> int:
     """A deadline in seconds as milliseconds for the library; None is 0,
     the session's."""
@@ -635,6 +735,53 @@ def _timeout_ms(timeout: Optional[float]) -> int:
     return ms
 
 
+class WAN(NamedTuple):
+    """The emulated internet a :class:`Swarm` can run on (its WAN model):
+    each node gets an access delay drawn from a lognormal distribution, so
+    that the round trip between two nodes has the median ``rtt``, a p99
+    about 3.6 times that and at most ``max_rtt``; each datagram between two
+    nodes is delayed by both nodes' access delays plus jitter, and lost with
+    probability ``loss``; nodes can die without a word (:meth:`Swarm.kill`,
+    :meth:`Swarm.set_dead`). The delays and the choice of victims follow
+    from ``seed``. ``WAN()`` is a perfect network whose nodes can still be
+    killed.
+
+    The model sits between the swarm's nodes and the sessions made by
+    :meth:`Swarm.join`; a :class:`Session` given the swarm as its bootstrap
+    reaches the nodes directly, without delay or loss, even dead ones.
+    """
+
+    #: The median round trip between two nodes, in seconds (0: no delay).
+    rtt: float = 0.0
+    #: The longest round trip, in seconds (0: 0.5 s or 8 times ``rtt``,
+    #: whichever is more).
+    max_rtt: float = 0.0
+    #: Up to this fraction of a datagram's delay is added at random.
+    jitter: float = 0.0
+    #: The probability that a datagram is lost, each way (below 1).
+    loss: float = 0.0
+    #: Seeds the delays and the choice of victims.
+    seed: int = 0
+
+
+def _ms(seconds: Any, name: str) -> int:
+    """A duration in seconds as whole milliseconds for the library."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {type(seconds).__name__}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{name} must be a finite number of seconds, at least 0")
+    ms = round(seconds * 1000)
+    if seconds > 0 and ms == 0 or ms > UINT32_MAX:
+        raise ValueError(f"{name} must be 0 or between 0.001 and {UINT32_MAX // 1000} seconds")
+    return ms
+
+
+def _fraction(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
+    return float(value)
+
+
 class Swarm(Handle):
     """A loopback swarm: ``nodes`` real DHT nodes on 127.0.0.1 in this
     process, for tests and local development. Pass it (or its
@@ -644,25 +791,49 @@ class Swarm(Handle):
         with Swarm(16) as swarm, Session(swarm, host="127.0.0.1") as s:
             ...
 
+    On an emulated internet, with clients that see it::
+
+        with Swarm(16, wan=WAN(rtt=0.08, loss=0.01, seed=7)) as swarm:
+            with swarm.join() as alice, swarm.join() as bob:
+                ...
+                dead = swarm.kill(0.25)
+
     Args:
         nodes: how many nodes (0: the library's default, 32).
         port: the first node's UDP port, the others follow; 0 lets the
             system choose every port.
+        wan: put the swarm on this :class:`WAN` model; ``None``: plain
+            loopback (no :meth:`kill` or :meth:`set_dead`).
 
     Raises:
-        NetworkError: a socket cannot be bound. Timeout: the nodes did not
-            join within 2 minutes.
+        InvalidArgument: too many nodes, or a WAN the library refuses
+            (loss of 1 or more). NetworkError: a socket cannot be bound.
+            Timeout: the nodes did not join within 2 minutes.
     """
 
     _WHAT = "swarm"
 
-    def __init__(self, nodes: int = 32, port: int = 0) -> None:
+    def __init__(self, nodes: int = 32, port: int = 0, *, wan: Optional[WAN] = None) -> None:
         n = u32(nodes, "nodes")
         p = integer(port, "port", 0, 65535)
         out = c_void_p()
-        check(_L.scout_swarm_start(n, p, byref(out)), "swarm_start")
+        if wan is None:
+            check(_L.scout_swarm_start(n, p, byref(out)), "swarm_start")
+        else:
+            if not isinstance(wan, WAN):
+                raise TypeError(f"wan must be a scout.WAN or None, not {type(wan).__name__}")
+            opts = _lib.SwarmOptions()
+            check(_L.scout_swarm_options_init(byref(opts)), "swarm_options_init")
+            opts.nodes, opts.port, opts.wan = n, p, 1
+            opts.rtt_ms = _ms(wan.rtt, "rtt")
+            opts.max_rtt_ms = _ms(wan.max_rtt, "max_rtt")
+            opts.jitter = _fraction(wan.jitter, "jitter")
+            opts.loss = _fraction(wan.loss, "loss")
+            opts.seed = integer(wan.seed, "seed", 0, 2**64 - 1)
+            check(_L.scout_swarm_start_opts(byref(opts), byref(out)), "swarm_start_opts")
         h = handle_of(out, "swarm_start")
         self._own(h, _L.scout_swarm_free)
+        self._wan = wan
         self._bootstrap = read_str(
             lambda buf, ln: _L.scout_swarm_bootstrap(h, buf, ln), _lib.ADDR_STRLEN, "swarm_bootstrap"
         )
@@ -672,6 +843,80 @@ class Swarm(Handle):
         """The swarm's bootstrap address, ``"127.0.0.1:PORT"``."""
         self._h()  # ValueError once closed
         return self._bootstrap
+
+    @property
+    def wan(self) -> Optional[WAN]:
+        """The WAN model the swarm runs on, or ``None``."""
+        return self._wan
+
+    def join(
+        self,
+        *,
+        state_path: Union[str, "os.PathLike[str]", None] = None,
+        timeout: Optional[float] = None,
+        read_only: bool = False,
+        port_map: Optional[bool] = None,
+    ) -> Session:
+        """Starts a :class:`Session` that is one more node of the swarm: on
+        its WAN if it has one (so that the model's delays, loss and deaths
+        apply to it), joined through the first node, started when this
+        returns. Its node index is :attr:`Session.swarm_index`. The
+        arguments are Session's; the swarm chooses the address and the
+        bootstrap. Closing the swarm stops the session too (its operations
+        then raise WrongState); close it as any session.
+        """
+        opts = _options(timeout, read_only, port_map, state_path)
+        h = self._h()
+        log_id = _attach_log(opts)
+        out = c_void_p()
+        index = c_uint32()
+        status = _L.scout_swarm_join(h, byref(opts), byref(out), byref(index))
+        if status != _lib.OK:
+            detail = last_error()
+            cb.unregister(log_id)
+            raise error_for(status, "swarm_join", detail)
+        session = Session.__new__(Session)
+        session._timeout = opts.timeout_ms / 1000 if opts.timeout_ms else _DEFAULT_TIMEOUT
+        session._adopt(handle_of(out, "swarm_join"), log_id, started=True, swarm_index=index.value)
+        return session
+
+    def kill(self, fraction: float) -> List[int]:
+        """Kills a fraction of the swarm's nodes (counting the joined
+        sessions), chosen from the WAN's seed among the live ones, never
+        the first: a dead node hears nothing and is heard by none of the
+        swarm's nodes and joined sessions. Returns their node indices.
+
+        Raises:
+            WrongState: the swarm has no WAN. ValueError: fraction is not
+                from 0 to 1.
+        """
+        f = _fraction(fraction, "fraction")
+        if not 0.0 <= f <= 1.0:
+            raise ValueError(f"fraction must be from 0 to 1, got {f}")
+        h = self._h()
+        n = c_size_t(0)
+        status = _L.scout_swarm_kill(h, f, None, byref(n))  # asks for the room to give
+        if status != _lib.BUFFER_TOO_SMALL:
+            check(status, "swarm_kill")
+            return []
+        indices = (c_uint32 * max(n.value, 1))()
+        check(_L.scout_swarm_kill(h, c_double(f), indices, byref(n)), "swarm_kill")
+        return list(indices[: n.value])
+
+    def set_dead(self, node: Union[int, Session], dead: bool = True) -> None:
+        """Kills a node (``dead=True``) or brings it back (``False``): a
+        node index, or a session made by :meth:`join`.
+
+        Raises:
+            WrongState: the swarm has no WAN. InvalidArgument: no such node.
+        """
+        if isinstance(node, Session):
+            if node.swarm_index is None:
+                raise ValueError("the session did not join a swarm (use Swarm.join)")
+            index = node.swarm_index
+        else:
+            index = u32(node, "node")
+        check(_L.scout_swarm_set_dead(self._h(), index, 1 if dead else 0), "swarm_set_dead")
 
     def close(self) -> None:
         """Stops every node and frees the swarm (blocks until they are
