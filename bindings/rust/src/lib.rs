@@ -90,8 +90,11 @@ mod session;
 mod swarm;
 
 pub use entries::{Entries, EntriesMut, Entry, Iter};
-pub use session::{LogLevel, Message, Operation, Ops, Session, SessionBuilder, Stored, Synced};
-pub use swarm::Swarm;
+pub use session::{
+    LogLevel, Message, Operation, Ops, PortMap, PortMapping, PortProtocol, Session, SessionBuilder,
+    Stored, Synced,
+};
+pub use swarm::{Swarm, SwarmBuilder, Wan};
 
 // ---------------------------------------------------------------------------
 // Sizes

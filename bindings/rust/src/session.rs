@@ -21,6 +21,7 @@ use std::any::Any;
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::fmt;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::ptr::{self, NonNull};
@@ -138,6 +139,114 @@ struct LogState {
 }
 
 // ---------------------------------------------------------------------------
+// Port mapping
+// ---------------------------------------------------------------------------
+
+/// Whether a session maps its UDP port on the home router
+/// ([`SessionBuilder::port_map`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PortMap {
+    /// Map when the session is a full node of the public DHT behind a
+    /// router: not read-only, joining through the public routers (no
+    /// bootstrap set and `$SCOUT_BOOTSTRAP` unset), listening on all IPv4
+    /// interfaces or on a LAN or public IPv4 address. Never on loopback,
+    /// for test swarms and private networks, nor for read-only sessions.
+    #[default]
+    Auto,
+    /// Map whatever the address and bootstrap list.
+    On,
+    /// Never map.
+    Off,
+}
+
+impl PortMap {
+    /// The library's number for the mode (`SCOUT_PORT_MAP_*`).
+    pub fn to_raw(self) -> c_int {
+        match self {
+            PortMap::Auto => ffi::SCOUT_PORT_MAP_AUTO,
+            PortMap::On => ffi::SCOUT_PORT_MAP_ON,
+            PortMap::Off => ffi::SCOUT_PORT_MAP_OFF,
+        }
+    }
+}
+
+/// The protocol that made a port mapping.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PortProtocol {
+    /// PCP, RFC 6887.
+    Pcp,
+    /// NAT-PMP, RFC 6886.
+    NatPmp,
+    /// UPnP IGD.
+    Upnp,
+}
+
+/// The port mapping a session holds on the router
+/// ([`Session::port_mapping`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PortMapping {
+    /// The protocol that made it.
+    pub protocol: PortProtocol,
+    /// Where other DHT nodes reach the session: the router's external
+    /// address and the port it forwards.
+    pub external: SocketAddrV4,
+    /// Where the router forwards to: this host's address towards the
+    /// router and the session's port.
+    pub internal: SocketAddrV4,
+    /// The router.
+    pub gateway: Ipv4Addr,
+    /// The lease the router granted; zero for a router that grants only
+    /// permanent mappings (removed on stop all the same).
+    pub lease: Duration,
+}
+
+impl PortMapping {
+    /// The mapping as `scout_session_port_mapping` wrote it.
+    fn from_raw(
+        protocol: ffi::scout_port_protocol,
+        addrs: &[[u8; ffi::SCOUT_ADDR_STRLEN]; 3],
+        lease: u32,
+    ) -> Result<PortMapping> {
+        let bad = |what: &str| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("scout: the library reported a port mapping with {what}"),
+            )
+        };
+        let protocol = match protocol {
+            ffi::SCOUT_PORT_PROTOCOL_PCP => PortProtocol::Pcp,
+            ffi::SCOUT_PORT_PROTOCOL_NATPMP => PortProtocol::NatPmp,
+            ffi::SCOUT_PORT_PROTOCOL_UPNP => PortProtocol::Upnp,
+            other => return Err(bad(&format!("protocol {other}"))),
+        };
+        let text = |b: &[u8]| {
+            CStr::from_bytes_until_nul(b)
+                .ok()
+                .and_then(|c| c.to_str().ok())
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        let [external, internal, gateway] = addrs.each_ref().map(|a| text(a));
+        let addr = |s: &str| {
+            s.parse::<SocketAddrV4>()
+                .map_err(|_| bad(&format!("the address {s:?}")))
+        };
+        Ok(PortMapping {
+            protocol,
+            external: addr(&external)?,
+            internal: addr(&internal)?,
+            gateway: gateway
+                .parse()
+                .map_err(|_| bad(&format!("the gateway {gateway:?}")))?,
+            lease: Duration::from_secs(lease.into()),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Builder
 // ---------------------------------------------------------------------------
 
@@ -155,6 +264,7 @@ pub struct SessionBuilder {
     bad_path: bool,
     timeout: Duration,
     read_only: bool,
+    port_map: PortMap,
     log: Option<(LogLevel, LogFn)>,
 }
 
@@ -166,6 +276,7 @@ impl fmt::Debug for SessionBuilder {
             .field("state_file", &self.state_file)
             .field("timeout", &self.timeout)
             .field("read_only", &self.read_only)
+            .field("port_map", &self.port_map)
             .field("log", &self.log.as_ref().map(|(level, _)| level))
             .finish()
     }
@@ -213,6 +324,17 @@ impl SessionBuilder {
         self
     }
 
+    /// Whether to map the node's UDP port on the home router (PCP,
+    /// NAT-PMP or UPnP IGD); default [`PortMap::Auto`]: only for a full
+    /// node of the public DHT on a LAN or public address, never on
+    /// loopback or for a test swarm. The mapping is made in the background
+    /// once the session has started ([`Session::port_mapping`]) and removed
+    /// when it stops.
+    pub fn port_map(mut self, port_map: PortMap) -> Self {
+        self.port_map = port_map;
+        self
+    }
+
     /// Receive diagnostic lines of `level` and more severe. The closure
     /// runs on the session's dispatcher thread, like every callback; lines
     /// produced faster than it consumes them may be dropped, and so are
@@ -231,6 +353,16 @@ impl SessionBuilder {
     /// options the library refuses (a malformed address) are
     /// [`ErrorCode::InvalidArgument`].
     pub fn build(self) -> Result<Session> {
+        self.raw()?.create(None, |opts, out, _| {
+            // SAFETY: opts and its strings are valid for the call (the
+            // library copies them); out is a valid place for the handle.
+            unsafe { ffi::scout_session_new(opts, out) }
+        })
+    }
+
+    /// The options struct for the library, with the strings and the log
+    /// state it points to.
+    pub(crate) fn raw(self) -> Result<RawOptions> {
         check_abi()?;
         let invalid =
             |what: String| Error::new(ErrorCode::InvalidArgument, format!("scout: {what}"));
@@ -268,6 +400,8 @@ impl SessionBuilder {
             log: None,
             log_user: ptr::null_mut(),
             log_level: 0,
+            reserved: 0,
+            port_map: 0,
         };
         // SAFETY: opts is a valid, writable options struct.
         check(unsafe { ffi::scout_session_options_init(&mut opts) })?;
@@ -277,6 +411,7 @@ impl SessionBuilder {
         opts.state_file = as_ptr(&self.state_file);
         opts.timeout_ms = timeout_ms;
         opts.read_only = c_int::from(self.read_only);
+        opts.port_map = self.port_map.to_raw();
 
         let mut log_user: *const LogState = ptr::null();
         if let Some((level, log)) = self.log {
@@ -289,33 +424,11 @@ impl SessionBuilder {
             opts.log_user = log_user as *mut c_void;
             opts.log_level = level.to_raw();
         }
-
-        let mut raw = ptr::null_mut();
-        // SAFETY: opts and its strings are valid for the call (the library
-        // copies them); log_user stays valid until the session is freed,
-        // since Session::drop releases it only after scout_session_free.
-        let status = unsafe { ffi::scout_session_new(&opts, &mut raw) };
-        let raw = match (check(status), NonNull::new(raw)) {
-            (Ok(()), Some(raw)) => raw,
-            (result, _) => {
-                if !log_user.is_null() {
-                    // SAFETY: the session was not created, so the library
-                    // keeps no copy of log_user: take our reference back.
-                    drop(unsafe { Arc::from_raw(log_user) });
-                }
-                return Err(result.err().unwrap_or_else(|| ErrorCode::Internal.into()));
-            }
-        };
-        if !log_user.is_null() {
-            // SAFETY: log_user is our live Arc reference.
-            unsafe { &*log_user }
-                .session
-                .store(raw.as_ptr() as usize, Ordering::Relaxed);
-        }
-        Ok(Session {
-            raw,
-            timeout,
+        Ok(RawOptions {
+            opts,
+            _strings: [listen, bootstrap, self.state_file],
             log_user,
+            timeout,
         })
     }
 
@@ -325,6 +438,61 @@ impl SessionBuilder {
         let session = self.build()?;
         session.start()?;
         Ok(session)
+    }
+}
+
+/// A session's options as the library takes them: the struct, the
+/// strings it points to (kept alive with it: a `CString`'s bytes do not
+/// move with it), and the log state it names, whose reference goes to the
+/// session made, or is released if none is.
+pub(crate) struct RawOptions {
+    opts: ffi::scout_session_options,
+    _strings: [Option<CString>; 3],
+    log_user: *const LogState,
+    timeout: Duration,
+}
+
+impl RawOptions {
+    /// Makes the session with `call(opts, out, index)`, a function of the
+    /// library that creates one into `out` (and, for a session joined to
+    /// a swarm, writes its node index), and wraps it.
+    pub(crate) fn create(
+        self,
+        swarm_index: Option<u32>,
+        call: impl FnOnce(
+            &ffi::scout_session_options,
+            &mut *mut ffi::scout_session,
+            &mut u32,
+        ) -> ffi::scout_status,
+    ) -> Result<Session> {
+        let mut raw = ptr::null_mut();
+        let mut index = swarm_index.unwrap_or(0);
+        // The log state stays valid until the session is freed, since
+        // Session::drop releases it only after scout_session_free.
+        let status = call(&self.opts, &mut raw, &mut index);
+        let raw = match (check(status), NonNull::new(raw)) {
+            (Ok(()), Some(raw)) => raw,
+            (result, _) => {
+                if !self.log_user.is_null() {
+                    // SAFETY: the session was not created, so the library
+                    // keeps no copy of log_user: take our reference back.
+                    drop(unsafe { Arc::from_raw(self.log_user) });
+                }
+                return Err(result.err().unwrap_or_else(|| ErrorCode::Internal.into()));
+            }
+        };
+        if !self.log_user.is_null() {
+            // SAFETY: log_user is our live Arc reference.
+            unsafe { &*self.log_user }
+                .session
+                .store(raw.as_ptr() as usize, Ordering::Relaxed);
+        }
+        Ok(Session {
+            raw,
+            timeout: self.timeout,
+            log_user: self.log_user,
+            swarm_index: swarm_index.map(|_| index),
+        })
     }
 }
 
@@ -363,6 +531,8 @@ pub struct Session {
     timeout: Duration,
     /// `Arc::into_raw` of the log state given to the library, or NULL.
     log_user: *const LogState,
+    /// The node index of a session joined to a swarm.
+    swarm_index: Option<u32>,
 }
 
 // SAFETY: the header makes sessions thread-safe (any function, any thread,
@@ -391,6 +561,7 @@ impl Session {
             bad_path: false,
             timeout: Duration::ZERO,
             read_only: false,
+            port_map: PortMap::Auto,
             log: None,
         }
     }
@@ -445,6 +616,44 @@ impl Session {
         // SAFETY: self.raw is live; port is a valid output.
         check(unsafe { ffi::scout_session_port(self.raw.as_ptr(), &mut port) })?;
         Ok(port)
+    }
+
+    /// The port mapping the node holds on the router, `None` while it
+    /// holds none (port mapping off, not made yet, no router maps, not
+    /// started or stopped). The mapping is made in the background after
+    /// [`Session::start`], renewed, and removed by [`Session::stop`]: poll
+    /// this (the log also gets an info line when it is made or changes).
+    pub fn port_mapping(&self) -> Result<Option<PortMapping>> {
+        let mut protocol: ffi::scout_port_protocol = 0;
+        let mut addrs = [[0u8; ffi::SCOUT_ADDR_STRLEN]; 3];
+        let mut lease = 0u32;
+        let [external, internal, gateway] = &mut addrs;
+        // SAFETY: self.raw is live; each address buffer has
+        // SCOUT_ADDR_STRLEN writable bytes; protocol and lease are valid
+        // outputs.
+        let status = unsafe {
+            ffi::scout_session_port_mapping(
+                self.raw.as_ptr(),
+                &mut protocol,
+                external.as_mut_ptr().cast::<c_char>(),
+                internal.as_mut_ptr().cast::<c_char>(),
+                gateway.as_mut_ptr().cast::<c_char>(),
+                &mut lease,
+            )
+        };
+        if status == ffi::SCOUT_NOT_FOUND {
+            return Ok(None);
+        }
+        check(status)?;
+        PortMapping::from_raw(protocol, &addrs, lease).map(Some)
+    }
+
+    /// The node index of a session made by [`Swarm::join`](crate::Swarm::join),
+    /// as [`Swarm::kill`](crate::Swarm::kill) reports it and
+    /// [`Swarm::set_dead`](crate::Swarm::set_dead) takes it; `None` for any
+    /// other session.
+    pub fn swarm_index(&self) -> Option<u32> {
+        self.swarm_index
     }
 
     /// The deadline of each operation.
@@ -1400,4 +1609,36 @@ unsafe extern "C" fn list_finished(user: *mut c_void, status: ffi::scout_status,
             drop(run_user(op.session, || done(result, panic)));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addrs(a: [&str; 3]) -> [[u8; ffi::SCOUT_ADDR_STRLEN]; 3] {
+        a.map(|s| {
+            let mut b = [0u8; ffi::SCOUT_ADDR_STRLEN];
+            b[..s.len()].copy_from_slice(s.as_bytes());
+            b
+        })
+    }
+
+    #[test]
+    fn port_mapping_from_raw() {
+        let a = addrs(["203.0.113.5:51413", "192.168.1.10:51413", "192.168.1.1"]);
+        let m = PortMapping::from_raw(ffi::SCOUT_PORT_PROTOCOL_NATPMP, &a, 7200).unwrap();
+        assert_eq!(m.protocol, PortProtocol::NatPmp);
+        assert_eq!(m.external, "203.0.113.5:51413".parse().unwrap());
+        assert_eq!(m.internal, "192.168.1.10:51413".parse().unwrap());
+        assert_eq!(m.gateway, Ipv4Addr::new(192, 168, 1, 1));
+        assert_eq!(m.lease, Duration::from_secs(7200));
+        for bad in [
+            PortMapping::from_raw(9, &a, 0),
+            PortMapping::from_raw(1, &addrs(["[::1]:5", "192.168.1.10:1", "192.168.1.1"]), 0),
+            PortMapping::from_raw(1, &addrs(["1.2.3.4:5", "192.168.1.10:1", ""]), 0),
+        ] {
+            assert_eq!(bad.map_err(|e| e.code()), Err(ErrorCode::Internal));
+        }
+        assert_eq!(PortMap::Off.to_raw(), ffi::SCOUT_PORT_MAP_OFF);
+    }
 }

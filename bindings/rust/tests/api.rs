@@ -318,6 +318,8 @@ fn rust_type(c: &str, array: bool) -> String {
         "uint16_t" => "u16",
         "uint32_t" => "u32",
         "int64_t" => "i64",
+        "uint64_t" => "u64",
+        "double" => "f64",
         "size_t" => "usize",
         "int" => "c_int",
         "unsigned int" => "c_uint",
@@ -454,6 +456,34 @@ fn rust_callbacks(src: &str) -> BTreeMap<String, Signature> {
     out
 }
 
+/// The field names of `typedef struct name { ... }` in the header.
+fn c_fields<'a>(h: &'a str, name: &str) -> Vec<&'a str> {
+    let body = &h[h
+        .find(&format!("typedef struct {name} {{"))
+        .unwrap_or_else(|| panic!("{name} in the header"))..];
+    let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
+    body.split(';')
+        .filter(|f| !f.trim().is_empty())
+        .map(|f| {
+            f.rsplit(|c: char| !c.is_alphanumeric() && c != '_')
+                .find(|s| !s.is_empty())
+                .unwrap()
+        })
+        .collect()
+}
+
+/// The field names of `pub struct name { ... }` in ffi.rs.
+fn rust_fields<'a>(rust: &'a str, name: &str) -> Vec<&'a str> {
+    let body = &rust[rust
+        .find(&format!("pub struct {name} {{"))
+        .unwrap_or_else(|| panic!("{name} in ffi.rs"))..];
+    let body = &body[..body.find('}').unwrap()];
+    body.lines()
+        .skip(1)
+        .filter_map(|l| l.trim().strip_prefix("pub ")?.split(':').next())
+        .collect()
+}
+
 #[test]
 fn ffi_mirrors_the_header() {
     let Some(h) = header() else {
@@ -529,6 +559,25 @@ fn ffi_mirrors_the_header() {
         ("SCOUT_NETWORK", ffi::SCOUT_NETWORK as i64),
         ("SCOUT_INTERNAL", ffi::SCOUT_INTERNAL as i64),
         ("SCOUT_CONFLICT", ffi::SCOUT_CONFLICT as i64),
+        ("SCOUT_PORT_MAP_AUTO", ffi::SCOUT_PORT_MAP_AUTO as i64),
+        ("SCOUT_PORT_MAP_ON", ffi::SCOUT_PORT_MAP_ON as i64),
+        ("SCOUT_PORT_MAP_OFF", ffi::SCOUT_PORT_MAP_OFF as i64),
+        (
+            "SCOUT_PORT_PROTOCOL_NONE",
+            ffi::SCOUT_PORT_PROTOCOL_NONE as i64,
+        ),
+        (
+            "SCOUT_PORT_PROTOCOL_PCP",
+            ffi::SCOUT_PORT_PROTOCOL_PCP as i64,
+        ),
+        (
+            "SCOUT_PORT_PROTOCOL_NATPMP",
+            ffi::SCOUT_PORT_PROTOCOL_NATPMP as i64,
+        ),
+        (
+            "SCOUT_PORT_PROTOCOL_UPNP",
+            ffi::SCOUT_PORT_PROTOCOL_UPNP as i64,
+        ),
     ]
     .into_iter()
     .collect();
@@ -552,27 +601,19 @@ fn ffi_mirrors_the_header() {
     assert_eq!(in_header, consts);
     assert!(h.contains(&format!("#define SCOUT_VERSION \"{}\"", scout::version())));
 
-    // The options struct: the header's fields in order, and the size the
-    // library expects.
-    let body = &h[h.find("typedef struct scout_session_options {").unwrap()..];
-    let body = &body[body.find('{').unwrap() + 1..body.find('}').unwrap()];
-    let c_fields: Vec<&str> = body
-        .split(';')
-        .filter(|f| !f.trim().is_empty())
-        .map(|f| {
-            f.rsplit(|c: char| !c.is_alphanumeric() && c != '_')
-                .find(|s| !s.is_empty())
-                .unwrap()
-        })
-        .collect();
-    let rust_body = &rust[rust.find("pub struct scout_session_options {").unwrap()..];
-    let rust_body = &rust_body[..rust_body.find('}').unwrap()];
-    let rust_fields: Vec<&str> = rust_body
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.trim().strip_prefix("pub ")?.split(':').next())
-        .collect();
-    assert_eq!(rust_fields, c_fields);
+    // The options structs: the header's fields in order, and the sizes the
+    // library's _init functions write.
+    for name in [
+        "scout_session_options",
+        "scout_op_options",
+        "scout_swarm_options",
+    ] {
+        assert_eq!(
+            rust_fields(&rust, name),
+            c_fields(&h, name),
+            "the fields of {name}"
+        );
+    }
     let mut opts = std::mem::MaybeUninit::<ffi::scout_session_options>::zeroed();
     // SAFETY: a zeroed options struct is valid (integers, NULL pointers,
     // None callbacks) and writable.
@@ -583,4 +624,15 @@ fn ffi_mirrors_the_header() {
     // SAFETY: initialized above.
     let opts = unsafe { opts.assume_init() };
     assert_eq!(opts.size, std::mem::size_of::<ffi::scout_session_options>());
+    // 0.2.0's struct was 64 bytes, padding included; appended fields follow.
+    assert!(std::mem::offset_of!(ffi::scout_session_options, port_map) >= 64);
+    let mut opts = std::mem::MaybeUninit::<ffi::scout_swarm_options>::zeroed();
+    // SAFETY: a zeroed options struct is valid (numbers only) and writable.
+    assert_eq!(
+        unsafe { ffi::scout_swarm_options_init(opts.as_mut_ptr()) },
+        ffi::SCOUT_OK
+    );
+    // SAFETY: initialized above.
+    let opts = unsafe { opts.assume_init() };
+    assert_eq!(opts.size, std::mem::size_of::<ffi::scout_swarm_options>());
 }

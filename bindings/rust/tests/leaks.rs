@@ -91,4 +91,29 @@ fn every_handle_is_freed() {
         drop(swarm);
     }
     assert_eq!(live(), base, "no handle left behind");
+
+    // A swarm on the emulated WAN, sessions joined to it (one refused),
+    // dropped before and after the swarm.
+    {
+        let swarm = Swarm::builder()
+            .nodes(2)
+            .wan(scout::Wan::new())
+            .start()
+            .unwrap();
+        let a = swarm.join(Session::builder()).unwrap();
+        let b = swarm.join(Session::builder()).unwrap();
+        assert_eq!(
+            swarm
+                .join(Session::builder().bootstrap(""))
+                .map(drop)
+                .map_err(|e| e.code()),
+            Err(ErrorCode::InvalidArgument)
+        );
+        assert_eq!(live(), base + 3);
+        swarm.kill(0.5).unwrap();
+        drop(a);
+        drop(swarm);
+        drop(b);
+    }
+    assert_eq!(live(), base, "no handle left behind by the WAN swarm");
 }

@@ -179,6 +179,17 @@ pub type scout_log_fn =
 /// An operation's deadline when `timeout_ms` is 0: 30 s.
 pub const SCOUT_DEFAULT_TIMEOUT_MS: u32 = 30000;
 
+/// `enum scout_port_map`: whether a session maps its UDP port on the home
+/// router (`scout_session_options.port_map`, an `int`).
+pub type scout_port_map = c_int;
+/// Map when the session is a full node of the public DHT behind a router
+/// (never on loopback or for a test swarm): the default.
+pub const SCOUT_PORT_MAP_AUTO: scout_port_map = 0;
+/// Map whatever the address and bootstrap list.
+pub const SCOUT_PORT_MAP_ON: scout_port_map = 1;
+/// Never map.
+pub const SCOUT_PORT_MAP_OFF: scout_port_map = 2;
+
 /// `scout_session_options`. Initialize with [`scout_session_options_init`];
 /// zero or NULL means "default" in every field.
 #[repr(C)]
@@ -203,6 +214,11 @@ pub struct scout_session_options {
     pub log_user: *mut c_void,
     /// The least severe level passed to `log`.
     pub log_level: c_int,
+    // Appended after release 0.2.0.
+    /// Always 0: 0.2.0's tail padding, where no field can go.
+    pub reserved: c_int,
+    /// A [`scout_port_map`]; 0 is [`SCOUT_PORT_MAP_AUTO`].
+    pub port_map: c_int,
 }
 
 /// `scout_entry_updated_fn`: one entry read from the DHT that is new or
@@ -260,6 +276,43 @@ pub type scout_list_message_fn = Option<
 /// `scout_list_finished_fn`: completion of [`scout_get_list`].
 pub type scout_list_finished_fn =
     Option<unsafe extern "C" fn(user: *mut c_void, status: scout_status, count: usize)>;
+
+/// `enum scout_port_protocol`: the protocol that made a port mapping.
+/// Values are frozen and only appended.
+pub type scout_port_protocol = c_int;
+/// No mapping.
+pub const SCOUT_PORT_PROTOCOL_NONE: scout_port_protocol = 0;
+/// PCP, RFC 6887.
+pub const SCOUT_PORT_PROTOCOL_PCP: scout_port_protocol = 1;
+/// NAT-PMP, RFC 6886.
+pub const SCOUT_PORT_PROTOCOL_NATPMP: scout_port_protocol = 2;
+/// UPnP IGD.
+pub const SCOUT_PORT_PROTOCOL_UPNP: scout_port_protocol = 3;
+
+/// `scout_swarm_options`. Initialize with [`scout_swarm_options_init`];
+/// zero means "default".
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct scout_swarm_options {
+    /// `sizeof(scout_swarm_options)`, as set by the `_init` function.
+    pub size: usize,
+    /// How many nodes. 0: 32.
+    pub nodes: u32,
+    /// The first node's UDP port. 0: the system chooses every port.
+    pub port: u16,
+    /// Nonzero: the emulated WAN the fields below describe.
+    pub wan: c_int,
+    /// Median round trip between two nodes, in milliseconds.
+    pub rtt_ms: u32,
+    /// Longest round trip, in milliseconds. 0: 500 or 8 × `rtt_ms`.
+    pub max_rtt_ms: u32,
+    /// Up to this fraction of a datagram's delay is added at random.
+    pub jitter: f64,
+    /// Probability that a datagram is lost, each way.
+    pub loss: f64,
+    /// Seeds the delays and the choice of victims.
+    pub seed: u64,
+}
 
 // ---------------------------------------------------------------------------
 // Functions
@@ -550,4 +603,40 @@ extern "C" {
     pub fn scout_op_cancel(op: *mut scout_op) -> scout_status;
     /// Frees an operation handle; the operation goes on.
     pub fn scout_op_free(op: *mut scout_op);
+
+    // Port mapping and the emulated WAN.
+    /// The port mapping the session holds on the router; `SCOUT_NOT_FOUND`
+    /// while none. `external`, `internal` and `gateway` point to
+    /// [`SCOUT_ADDR_STRLEN`] bytes each; any output may be NULL.
+    pub fn scout_session_port_mapping(
+        session: *const scout_session,
+        protocol: *mut scout_port_protocol,
+        external: *mut c_char,
+        internal: *mut c_char,
+        gateway: *mut c_char,
+        lease_s: *mut u32,
+    ) -> scout_status;
+    /// Sets `opts->size` and every other field to zero (all defaults).
+    pub fn scout_swarm_options_init(opts: *mut scout_swarm_options) -> scout_status;
+    /// Starts a loopback swarm with options, on the emulated WAN if `wan` is set.
+    pub fn scout_swarm_start_opts(
+        opts: *const scout_swarm_options,
+        out: *mut *mut scout_swarm,
+    ) -> scout_status;
+    /// Starts a session that is one more node of the swarm (on its WAN).
+    pub fn scout_swarm_join(
+        swarm: *mut scout_swarm,
+        opts: *const scout_session_options,
+        out: *mut *mut scout_session,
+        index: *mut u32,
+    ) -> scout_status;
+    /// Kills a fraction of the swarm's nodes; their indices into `indices`.
+    pub fn scout_swarm_kill(
+        swarm: *mut scout_swarm,
+        fraction: f64,
+        indices: *mut u32,
+        count: *mut usize,
+    ) -> scout_status;
+    /// Kills one node or brings it back.
+    pub fn scout_swarm_set_dead(swarm: *mut scout_swarm, index: u32, dead: c_int) -> scout_status;
 }
