@@ -32,8 +32,10 @@ const (
 	lookupK     = bucketSize
 	lookupAlpha = 3
 	// lateFactor: a slow query is waited for, when others answered, until
-	// this many times its soft timeout: long enough for a busy node, short
-	// of the hard timeout a dead one costs.
+	// its soft timeout plus lateFactor-1 times the shorter of its soft
+	// timeout and everyone's typical round trip: long enough for a busy
+	// node, or for a query sent again after a loss, short of the hard
+	// timeout a dead one costs.
 	lateFactor = 3
 	// maxCandidates bounds what one lookup remembers; maxQueries what it
 	// sends. A network that keeps naming closer nodes cannot run it on.
@@ -101,7 +103,8 @@ type lookup struct {
 	waiting   int          // queries still waited for: in flight or slow
 	answered  int
 	queries   int
-	converged bool // an answer brought no node closer than the closest known
+	converged bool          // an answer brought no node closer than the closest known
+	typical   time.Duration // everyone's typical round trip, when the lookup began
 	timer     *time.Timer
 	ended     bool
 	toSend    []*txn        // started under mu, sent once it is released
@@ -113,7 +116,7 @@ type lookup struct {
 // while the table holds too few). It returns the nodes that answered,
 // closest first, at most k of them.
 func (n *Node) lookup(ctx context.Context, spec lookupSpec) ([]lookupResult, error) {
-	l := &lookup{n: n, spec: spec, finished: make(chan struct{})}
+	l := &lookup{n: n, spec: spec, finished: make(chan struct{}), typical: n.table.typical()}
 	args := spec.args
 	args.ID = n.id
 	l.args = &args
@@ -323,7 +326,7 @@ func (l *lookup) tick() {
 		case candInFlight:
 			c.state = candSlow
 			l.inFlight--
-			c.deadline = c.deadline.Add((lateFactor - 1) * c.soft)
+			c.deadline = c.deadline.Add((lateFactor - 1) * min(c.soft, l.typical))
 		case candSlow:
 			if l.answered > 0 {
 				c.state = candGaveUp

@@ -285,6 +285,13 @@ func (t *table) timeouts(addr netip.AddrPort) (soft, rto time.Duration) {
 	return typical, max(typical, t.global.rto())
 }
 
+// typical is everyone's typical round trip (rttEstimator.typical).
+func (t *table) typical() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.global.typical()
+}
+
 // softTimeout is the soft timeout of a query to addr (timeouts).
 func (t *table) softTimeout(addr netip.AddrPort) time.Duration {
 	soft, _ := t.timeouts(addr)
