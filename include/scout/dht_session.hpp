@@ -7,7 +7,7 @@
 ** library's thread (one per session, never two at once), stop() or let the
 ** destructor stop it. What the original lacked comes as overloads:
 ** session_options (bootstrap nodes, listen address, state file, timeout,
-** read-only, a log sink), and synchronize / put / get forms whose callback
+** read-only, port mapping, a log sink), and synchronize / put / get forms whose callback
 ** gets a scout::status (the library's status and the text of its cause).
 **
 ** The bootstrap: the original always joined through the public routers.
@@ -59,6 +59,13 @@ struct session_options
 	std::chrono::milliseconds timeout{0};
 	// Announce the node as read-only (BEP 43), for short-lived nodes.
 	bool read_only = false;
+	// Map the node's UDP port on the home router (PCP, NAT-PMP or UPnP
+	// IGD): true always, false never. Unset: map when the node is a full
+	// node of the public DHT on a LAN or public address (never on loopback
+	// or for a test swarm), as the original did for every node. The mapping
+	// is made in the background after start() and removed by stop();
+	// scout_session_port_mapping(native_handle(), ...) reports it.
+	std::optional<bool> port_map;
 	// Receives the library's diagnostic lines (level: SCOUT_LOG_*), on the
 	// library's thread. Empty: nothing is logged.
 	std::function<void(int level, char const* line)> log;
@@ -83,6 +90,7 @@ public:
 		if (!opts.state_file.empty()) o.state_file = opts.state_file.c_str();
 		o.timeout_ms = static_cast<uint32_t>(opts.timeout.count());
 		o.read_only = opts.read_only ? 1 : 0;
+		if (opts.port_map) o.port_map = *opts.port_map ? SCOUT_PORT_MAP_ON : SCOUT_PORT_MAP_OFF;
 		if (m_shared->log)
 		{
 			o.log = &on_log;

@@ -164,6 +164,22 @@ namespace
 		try { scout::dht_session broken(bad); } catch (scout::error const& ex) { threw = std::strstr(ex.what(), "\"nowhere\"") != nullptr; }
 		CHECK(threw);
 
+		t_begin("cxx", "port mapping: the option, and none on loopback");
+		for (bool on : {true, false})
+		{
+			scout::session_options pm = opts;
+			pm.port_map = on;  // not started: no router is asked
+			scout::dht_session s(pm);
+			CHECK(scout_session_port_mapping(s.native_handle(), nullptr, nullptr, nullptr, nullptr, nullptr) == SCOUT_NOT_FOUND);
+		}
+		{
+			scout::dht_session s(opts);  // unset: the default rule, off on a test swarm
+			CHECK(s.start() == 0);
+			char external[SCOUT_ADDR_STRLEN] = "";
+			CHECK(scout_session_port_mapping(s.native_handle(), nullptr, external, nullptr, nullptr, nullptr) == SCOUT_NOT_FOUND);
+			CHECK(external[0] == '\0');
+		}
+
 		t_begin("cxx", "Alice and Bob synchronize");
 		scout::dht_session alice(opts), bob(opts);
 		CHECK(alice.start() == 0 && bob.start() == 0);
