@@ -41,10 +41,16 @@ var usageText = fmt.Sprintf(`Usage:
   scout get HASH [--all]                    print the message, then "next HASH";
                                             --all walks the list to its end
   scout swarm [--nodes N] [--port P] [--for DURATION]
+              [--rtt DURATION] [--loss P] [--jitter F] [--seed S]
+              [--kill F [--kill-after DURATION]]
                                             run a loopback swarm of N nodes (default 32)
                                             from port P (default: any); print
                                             "bootstrap 127.0.0.1:PORT", run until
-                                            interrupted or DURATION passes
+                                            interrupted or DURATION passes; --rtt,
+                                            --loss, --jitter, --seed put its nodes on
+                                            an emulated internet (median round trip,
+                                            loss each way), --kill a fraction of them
+                                            dies after --kill-after (default: at once)
   scout serve [--listen ADDR] [--portmap|--no-portmap] [--for DURATION]
                                             run one full DHT node until interrupted or
                                             DURATION passes; print "listening ADDR",
@@ -161,6 +167,14 @@ type cli struct {
 	port  int           // swarm --port
 	dur   time.Duration // swarm --for, serve --for
 
+	// swarm's emulated WAN: --rtt, --max-rtt, --loss, --jitter, --seed,
+	// --kill, --kill-after
+	rtt, maxRTT, killAfter time.Duration
+	loss, jitter, kill     float64
+	seed                   uint64
+
+	given map[string]bool // the flags given, by name
+
 	portmap, noPortmap bool // serve --portmap, --no-portmap
 }
 
@@ -179,7 +193,7 @@ var commands = []command{
 	{name: "sync", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID", "VALUE"}, run: syncCmd},
 	{name: "put", args: []string{"MESSAGE"}, flags: []string{"list"}, run: put},
 	{name: "get", args: []string{"HASH"}, flags: []string{"all"}, run: get},
-	{name: "swarm", flags: []string{"nodes", "port", "for"}, run: swarmCmd},
+	{name: "swarm", flags: []string{"nodes", "port", "for", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after"}, run: swarmCmd},
 	{name: "serve", flags: []string{"for", "portmap", "no-portmap"}, run: serveCmd},
 	{name: "demo", run: demo},
 	{name: "version", run: versionCmd},
@@ -321,6 +335,13 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.IntVar(&c.nodes, "nodes", 32, "")
 	fs.IntVar(&c.port, "port", 0, "")
 	fs.DurationVar(&c.dur, "for", 0, "")
+	fs.DurationVar(&c.rtt, "rtt", 0, "")
+	fs.DurationVar(&c.maxRTT, "max-rtt", 0, "")
+	fs.Float64Var(&c.loss, "loss", 0, "")
+	fs.Float64Var(&c.jitter, "jitter", 0, "")
+	fs.Uint64Var(&c.seed, "seed", 0, "")
+	fs.Float64Var(&c.kill, "kill", 0, "")
+	fs.DurationVar(&c.killAfter, "kill-after", 0, "")
 	fs.BoolVar(&c.portmap, "portmap", false, "")
 	fs.BoolVar(&c.noPortmap, "no-portmap", false, "")
 	fs.BoolVar(&c.verbose, "v", false, "")
@@ -353,7 +374,9 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	cmd, pos := commands[i], pos[1:]
 
 	var misplaced []string
+	c.given = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
+		c.given[f.Name] = true
 		if commandFlag(f.Name) && !slices.Contains(cmd.flags, f.Name) {
 			misplaced = append(misplaced, "--"+f.Name)
 		}

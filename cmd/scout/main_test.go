@@ -289,6 +289,14 @@ func TestBadInput(t *testing.T) {
 		{"bad timeout", []string{"get", strings.Repeat("0", 40), "--timeout", "-1s"}, "--timeout"},
 		{"bad bootstrap", []string{"get", strings.Repeat("0", 40), "--bootstrap", "nowhere"}, "--bootstrap"},
 		{"bad swarm size", []string{"swarm", "--nodes", "0"}, "--nodes"},
+		{"loss of 1", []string{"swarm", "--loss", "1"}, "--loss must be from 0 to below 1"},
+		{"negative loss", []string{"swarm", "--loss", "-0.01"}, "--loss"},
+		{"negative rtt", []string{"swarm", "--rtt", "-80ms"}, "--rtt must not be negative"},
+		{"NaN jitter", []string{"swarm", "--rtt", "80ms", "--jitter", "NaN"}, "--jitter"},
+		{"kill over 1", []string{"swarm", "--kill", "1.5"}, "--kill must be above 0"},
+		{"kill of nobody", []string{"swarm", "--kill", "0"}, "--kill must be above 0"},
+		{"kill-after alone", []string{"swarm", "--kill-after", "30s"}, "--kill-after needs --kill"},
+		{"WAN flag of another command", []string{"get", strings.Repeat("0", 40), "--rtt", "80ms"}, "get does not take --rtt"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// The test's flags first: a case's own flags come later and win.
@@ -482,6 +490,79 @@ func TestSwarmCommand(t *testing.T) {
 	r := scoutRun(t, "swarm", "--nodes", "2", "--for", "50ms").ok(t)
 	if !strings.HasPrefix(r.stdout, "bootstrap 127.0.0.1:") {
 		t.Errorf("swarm --for printed %q", r.stdout)
+	}
+}
+
+// TestSwarmCommandWAN: scout swarm on the emulated WAN, killing a quarter
+// of its nodes while it runs. (The model sits between the swarm's nodes;
+// the commands here, in effect other processes, reach the nodes directly:
+// this tests the command, the WAN's own tests are in scout/ and the
+// bindings'.)
+func TestSwarmCommandWAN(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"swarm", "--nodes", "8", "--rtt", "20ms", "--loss", "0.01", "--jitter", "0.1",
+			"--seed", "3", "--kill", "0.25", "--kill-after", "500ms", "--json"}, pw, &stderr)
+		pw.Close()
+		done <- code
+	}()
+	out := bufio.NewReader(pr)
+	line, err := out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the first line: %v (stderr %s)", err, stderr.String())
+	}
+	var first struct{ Bootstrap string }
+	if err := json.Unmarshal([]byte(line), &first); err != nil || !strings.HasPrefix(first.Bootstrap, "127.0.0.1:") {
+		t.Fatalf("first line %q (%v)", line, err)
+	}
+	args := []string{"--bootstrap", first.Bootstrap, "--no-state"}
+	h := strings.TrimSpace(scoutRun(t, append([]string{"put", "on the WAN"}, args...)...).ok(t).stdout)
+
+	// Then the kill, on its own line.
+	line, err = out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the kill line: %v (stderr %s)", err, stderr.String())
+	}
+	go io.Copy(io.Discard, out)
+	var killed struct {
+		Killed []int
+		Nodes  int
+	}
+	if err := json.Unmarshal([]byte(line), &killed); err != nil || killed.Nodes != 8 || len(killed.Killed) != 2 ||
+		!slices.IsSorted(killed.Killed) || killed.Killed[0] < 1 || killed.Killed[1] > 7 {
+		t.Fatalf("kill line %q (%v): want 2 of the 8 nodes, never the first", line, err)
+	}
+	if got := scoutRun(t, append([]string{"get", h}, args...)...).ok(t).lines(); got[0] != "on the WAN" {
+		t.Errorf("get after the kill printed %q", got)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("swarm exited %d after cancel, stderr %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("swarm did not stop within 10 s of cancel")
+	}
+	if !strings.Contains(stderr.String(), "swarm of 8 nodes on an emulated internet (round trips 20ms median, 1 % loss, jitter 0.1, seed 3)") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+
+	// --kill alone: a perfect network whose nodes die; text output; --for
+	// ends it.
+	r := scoutRun(t, "swarm", "--nodes", "4", "--kill", "0.5", "--for", "300ms").ok(t)
+	if got := r.lines(); len(got) != 2 || !strings.HasPrefix(got[0], "bootstrap 127.0.0.1:") ||
+		!strings.HasPrefix(got[1], "killed 2 of 4 nodes: ") {
+		t.Errorf("swarm --kill printed %q", got)
+	}
+	// --for before --kill-after: nobody dies.
+	r = scoutRun(t, "swarm", "--nodes", "2", "--kill", "0.5", "--kill-after", "1m", "--for", "100ms").ok(t)
+	if got := r.lines(); len(got) != 1 {
+		t.Errorf("swarm --for 100ms --kill-after 1m printed %q", got)
 	}
 }
 
