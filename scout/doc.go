@@ -22,6 +22,19 @@
 // signs with the highest item seq seen + 1 and writes it back with BEP 44
 // cas, retrying the merge when a concurrent writer got in first.
 //
+// # Keeping, watching, removing
+//
+// Nodes drop items a while after they were put (2 hours). [Session.Keep]
+// keeps a shared list alive and [Session.KeepList] a message list: they put
+// the newest signed items again, byte for byte, to the nodes now closest to
+// them, every [KeepOptions] interval; [Session.Kept] lists what is kept.
+// [Session.Watch] polls a shared list with BEP 44's seq, so that nodes
+// answer without the value until it changes, and reports each new version.
+// [Entries.Remove] leaves a tombstone, an entry with an empty value and a
+// bumped seq, that wins the merge wherever the list is copied, so that a
+// removal is not undone by a peer's older copy; lists hide tombstones, and
+// Synchronize drops them after [Options.TombstoneTTL].
+//
 // # Offline messages
 //
 // Immutable items form a linked list: each message blob carries the hash of

@@ -262,8 +262,8 @@ func TestEntriesAccessors(t *testing.T) {
 	if got, _ := l.At(1); got.ID != 3 {
 		t.Fatalf("order after Remove: %+v", l.Slice())
 	}
-	if l.Dirty(1) {
-		t.Fatal("removed id still dirty")
+	if !l.Dirty(1) {
+		t.Fatal("a removal is this side's change: its id must be dirty")
 	}
 
 	checkKind(t, l.Set(scout.Entry{ID: 2, Value: make([]byte, 256)}), scout.ErrTooLarge)

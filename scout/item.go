@@ -68,13 +68,25 @@ func (s *Session) Get(ctx context.Context, hash Hash) (Message, error) {
 }
 
 func (s *Session) get(ctx context.Context, hash Hash) (Message, error) {
+	m, it, answered, err := s.getItem(ctx, hash)
+	if err == nil {
+		s.refreshAsync(answered, it)
+	}
+	return m, err
+}
+
+// getItem fetches the message stored under hash, with the item that holds
+// it, byte for byte, and the nodes that answered the lookup (none when the
+// session's own node holds it).
+func (s *Session) getItem(ctx context.Context, hash Hash) (Message, dht.Item, []dht.Answer, error) {
 	if it, ok := s.node.Store().Get(dht.ID(hash)); ok && !it.Mutable {
 		if m, err := messageFrom(hash, it.V); err == nil {
-			return m, nil
+			return m, it, nil, nil
 		}
 	}
 	var (
 		found Message
+		item  dht.Item
 		ok    bool
 	)
 	answered, err := s.node.Get(ctx, dht.ID(hash), 0, false, func(a dht.Answer) bool {
@@ -86,19 +98,19 @@ func (s *Session) get(ctx context.Context, hash Hash) (Message, error) {
 			s.logf("item %v from %v is not a message: %v", hash, a.Node.Addr, err)
 			return false
 		}
-		found, ok = m, true
+		found, item, ok = m, *a.Item, true
 		return true
 	})
 	if err != nil {
-		return Message{}, s.opErr(ctx, err)
+		return Message{}, dht.Item{}, nil, s.opErr(ctx, err)
 	}
 	if !ok && len(answered) == 0 {
-		return Message{}, s.opErr(ctx, errNoAnswer)
+		return Message{}, dht.Item{}, nil, s.opErr(ctx, errNoAnswer)
 	}
 	if !ok {
-		return Message{}, fmt.Errorf("%w: message %v", ErrNotFound, hash)
+		return Message{}, dht.Item{}, nil, fmt.Errorf("%w: message %v", ErrNotFound, hash)
 	}
-	return found, nil
+	return found, item, answered, nil
 }
 
 // messageFrom parses an immutable item's bencoded value as a message blob.

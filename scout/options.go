@@ -52,7 +52,26 @@ type Options struct {
 	// the node is to use instead: for emulating a network (scout/swarm's
 	// WAN model) and for tests. Nil: the socket itself.
 	Socket func(*net.UDPConn) PacketConn
+	// ShowRemoved makes the session report removals: SyncHandler's and
+	// WatchHandler's EntryUpdated are also called for tombstones (an entry
+	// whose Removed is set and whose value is empty). By default they are
+	// hidden, as the lists hide them (Entries.Removed lists them).
+	ShowRemoved bool
+	// TombstoneTTL is how long a removed entry's tombstone stays in the
+	// list: Synchronize leaves out of what it writes the tombstones removed
+	// longer ago. A peer that has not synchronized for longer may bring
+	// the entry back. Zero: DefaultTombstoneTTL; negative: forever.
+	TombstoneTTL time.Duration
+	// RefreshOnRead makes readers keep alive what they read: Get and
+	// GetList re-put each message they read, Read and Watch the entry list
+	// (Watch at most once per KeepOptions' default interval), byte for
+	// byte, to the closest nodes that answered, in the background.
+	RefreshOnRead bool
 }
+
+// DefaultTombstoneTTL is how long a tombstone stays in the list when
+// Options.TombstoneTTL is zero: 30 days.
+const DefaultTombstoneTTL = 30 * 24 * time.Hour
 
 // PacketConn is what a session's node needs of its UDP socket, as
 // *net.UDPConn provides it (Options.Socket).

@@ -39,6 +39,7 @@ type Session struct {
 	ops    sync.WaitGroup // operations and background work in flight
 	active atomic.Int64   // operations in flight
 	pm     portMapState   // the port mapping on the router (portmap.go)
+	keep   keepState      // what Keep and KeepList keep alive (keep.go)
 }
 
 // NewSession checks opts and returns a session that is not yet started. A
@@ -207,6 +208,16 @@ func (s *Session) AddNode(ctx context.Context, addr string) error {
 // and returns a context that ends with the caller's, with Stop, or after the
 // session's timeout.
 func (s *Session) begin(ctx context.Context) (context.Context, func(), error) {
+	return s.beginOp(ctx, true)
+}
+
+// beginLong registers an operation that runs until its context ends or
+// Stop (Keep, Watch): no timeout of the session's.
+func (s *Session) beginLong(ctx context.Context) (context.Context, func(), error) {
+	return s.beginOp(ctx, false)
+}
+
+func (s *Session) beginOp(ctx context.Context, timeout bool) (context.Context, func(), error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -220,7 +231,7 @@ func (s *Session) begin(ctx context.Context) (context.Context, func(), error) {
 	s.mu.Unlock()
 	ctx, cancel := mergeCancel(ctx, s.ctx)
 	cancelT := func() {}
-	if _, ok := ctx.Deadline(); !ok {
+	if _, ok := ctx.Deadline(); !ok && timeout {
 		ctx, cancelT = context.WithTimeout(ctx, s.timeout)
 	}
 	return ctx, func() { cancelT(); cancel(); s.active.Add(-1); s.ops.Done() }, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"time"
@@ -16,25 +17,34 @@ import (
 type SyncHandler struct {
 	// EntryUpdated is called for each entry that is new, or newer than the
 	// local one, as the copies found on the DHT are merged, before Finalize.
+	// Removals (tombstones) are reported only with Options.ShowRemoved.
 	EntryUpdated func(Entry)
 	// Finalize is called once with the merged list, which it may change,
-	// before the list is sealed and written.
+	// before the list is sealed and written. Its accessors hide the
+	// tombstones; Remove leaves one.
 	Finalize func(*Entries)
 }
 
 // SyncResult reports a completed Synchronize.
 type SyncResult struct {
-	Entries *Entries // the list as written
-	Seq     int64    // the mutable item's seq as written
-	Stored  int      // how many nodes acknowledged the write
-	Failed  int      // copies found that failed to open (tampered or foreign)
-	Retries int      // writes repeated after a concurrent writer got in first
+	// Entries is the list as written (tombstones included, which its
+	// accessors hide). When a concurrent writer's list already held this
+	// side's changes, so that Synchronize did not write again, it is the
+	// merge of the copies read.
+	Entries *Entries
+	Seq     int64 // the mutable item's seq as written
+	Stored  int   // how many nodes acknowledged the write (or hold that list)
+	Failed  int   // copies found that failed to open (tampered or foreign)
+	Retries int   // writes repeated after a concurrent writer got in first
 }
 
-// A copy of the mutable item as one node holds it, signature checked.
+// A copy of the mutable item as one or more nodes hold it, signature
+// checked.
 type mutableCopy struct {
-	seq    int64
-	sealed []byte
+	seq     int64
+	sealed  []byte
+	item    *dht.Item
+	holders int // how many of the nodes read hold this very copy
 }
 
 // readMutable collects the verified copies of the mutable item under target:
@@ -52,22 +62,12 @@ func (s *Session) readMutable(ctx context.Context, target dht.ID, prev []dht.Ans
 		nodes = s.node.GetFrom(ctx, target, contactsOf(prev))
 	}
 	held := make(map[netip.AddrPort]int64)
-	seen := make(map[*dht.Item]bool)
-	var copies []mutableCopy
 	for _, a := range nodes {
-		it := a.Item
-		if it == nil || !it.Mutable {
-			continue
-		}
-		held[a.Node.Addr] = it.Seq
-		if seen[it] {
-			continue // the same copy, verified once
-		}
-		seen[it] = true
-		if sealed, err := ParseBencodedBytes(it.V); err == nil {
-			copies = append(copies, mutableCopy{seq: it.Seq, sealed: sealed})
+		if it := a.Item; it != nil && it.Mutable {
+			held[a.Node.Addr] = it.Seq
 		}
 	}
+	copies := copiesOf(nodes)
 	return nodes, copies, held, nil
 }
 
@@ -79,57 +79,106 @@ func contactsOf(answers []dht.Answer) []dht.Contact {
 	return out
 }
 
-// syncRun is one Synchronize: the working list and what has been reported.
+// syncRun is one Synchronize (or Read, or Watch): the working list and
+// what has been reported.
 type syncRun struct {
 	s        *Session
 	shared   SharedSecret
 	h        SyncHandler
 	work     *Entries
-	mine     map[uint32]bool  // entries this side changed: they win ties and are rebased
-	reported map[uint32]int64 // seq last reported through EntryUpdated
-	failed   map[string]bool  // sealed copies that did not open
+	mine     map[uint32]bool     // entries this side changed: they win ties and are rebased
+	reported map[uint32]int64    // seq last reported through EntryUpdated
+	failed   map[string]bool     // sealed copies that did not open
+	opened   map[string]*Entries // sealed copies that did, by their bytes
 }
 
-// absorb opens every copy and merges those that open; a copy that does not
-// is remembered (and not tried again on a retry). It returns the highest
-// item seq among the copies and how many opened.
-func (r *syncRun) absorb(target dht.ID, copies []mutableCopy) (highest int64, opened int) {
+func newSyncRun(s *Session, shared SharedSecret, h SyncHandler, local *Entries) *syncRun {
+	r := &syncRun{
+		s: s, shared: shared, h: h, work: local.Clone(),
+		mine: make(map[uint32]bool), reported: make(map[uint32]int64),
+		failed: make(map[string]bool), opened: make(map[string]*Entries),
+	}
+	for _, e := range local.all() {
+		r.reported[e.ID] = e.Seq
+		if local.Dirty(e.ID) {
+			r.mine[e.ID] = true
+		}
+	}
+	return r
+}
+
+// open opens a sealed copy once; a copy that does not open is remembered
+// and not tried again.
+func (r *syncRun) open(target dht.ID, c mutableCopy) (*Entries, bool) {
+	if l, ok := r.opened[string(c.sealed)]; ok {
+		return l, true
+	}
+	if r.failed[string(c.sealed)] {
+		return nil, false
+	}
+	l, err := OpenEntries(r.shared, c.sealed)
+	if err != nil {
+		r.failed[string(c.sealed)] = true
+		r.s.logf("a copy of %x (seq %d) does not open: %v", target, c.seq, err)
+		return nil, false
+	}
+	r.opened[string(c.sealed)] = l
+	return l, true
+}
+
+// absorb opens every copy and merges those that open. It returns the
+// highest item seq among the copies, how many opened, and the entries
+// taken that were newer than any reported before.
+func (r *syncRun) absorb(target dht.ID, copies []mutableCopy) (highest int64, opened int, took []Entry) {
 	for _, c := range copies {
 		highest = max(highest, c.seq)
-		if r.failed[string(c.sealed)] {
-			continue
-		}
-		remote, err := OpenEntries(r.shared, c.sealed)
-		if err != nil {
-			r.failed[string(c.sealed)] = true
-			r.s.logf("a copy of %x (seq %d) does not open: %v", target, c.seq, err)
+		remote, ok := r.open(target, c)
+		if !ok {
 			continue
 		}
 		opened++
-		r.merge(remote)
+		took = append(took, r.merge(remote)...)
 	}
-	return highest, opened
+	return highest, opened, took
 }
 
-// merge folds one remote list into the working list. A newer remote entry
-// replaces ours, unless ours is one this side changed: then ours is kept and
-// its seq moved past the remote one, so that it wins everywhere. Equal seqs
-// with different values (two writers at once) resolve to the greater value,
-// so that every replica converges.
-func (r *syncRun) merge(remote *Entries) {
-	for _, e := range remote.Slice() {
-		local, ok := r.work.Get(e.ID)
+// compareContent orders two versions of an entry that have the same seq,
+// so that replicas converge: by value, then a tombstone after a live entry.
+func compareContent(a, b Entry) int {
+	if c := bytes.Compare(a.Value, b.Value); c != 0 {
+		return c
+	}
+	switch {
+	case a.IsRemoved() == b.IsRemoved():
+		return 0
+	case a.IsRemoved():
+		return 1
+	}
+	return -1
+}
+
+// merge folds one remote list into the working list, tombstones included.
+// A newer remote entry replaces ours, unless ours is one this side changed:
+// then ours is kept and its seq moved past the remote one, so that it wins
+// everywhere. Equal seqs with different values (two writers at once)
+// resolve to the greater value, so that every replica converges. It
+// reports, through EntryUpdated, each entry taken that is newer than any
+// reported before (a tombstone only with Options.ShowRemoved), and
+// returns them.
+func (r *syncRun) merge(remote *Entries) (took []Entry) {
+	for _, e := range remote.all() {
+		local, ok := r.work.lookup(e.ID)
 		switch {
 		case !ok:
 		case r.mine[e.ID]:
-			if e.Seq >= local.Seq && !bytes.Equal(e.Value, local.Value) {
+			if e.Seq >= local.Seq && compareContent(e, local) != 0 && local.Seq < math.MaxInt64 {
 				local.Seq = e.Seq + 1
 				_ = r.work.Set(local)
 			}
 			continue
 		case e.Seq < local.Seq:
 			continue
-		case e.Seq == local.Seq && bytes.Compare(e.Value, local.Value) <= 0:
+		case e.Seq == local.Seq && compareContent(e, local) <= 0:
 			continue
 		}
 		if err := r.work.Set(e); err != nil {
@@ -138,19 +187,96 @@ func (r *syncRun) merge(remote *Entries) {
 		}
 		if seq, seen := r.reported[e.ID]; !seen || e.Seq > seq {
 			r.reported[e.ID] = e.Seq
-			if r.h.EntryUpdated != nil {
+			took = append(took, e)
+			if r.h.EntryUpdated != nil && (!e.IsRemoved() || r.s.opts.ShowRemoved) {
 				r.h.EntryUpdated(e)
 			}
 		}
 	}
+	return took
+}
+
+// landed returns a copy held by a majority of the n nodes read whose list
+// holds every entry this side changed as this side has it now (or a newer
+// version): once another writer has written that, this side's write is
+// done. It returns nil when there is none.
+func (r *syncRun) landed(target dht.ID, copies []mutableCopy, n int) *mutableCopy {
+	for i, c := range copies {
+		if 2*c.holders <= n {
+			continue
+		}
+		l, ok := r.open(target, c)
+		if !ok {
+			continue
+		}
+		all := true
+		for id := range r.mine {
+			want, ok1 := r.work.lookup(id)
+			got, ok2 := l.lookup(id)
+			if !ok1 {
+				continue // dropped since (an expired tombstone)
+			}
+			if !ok2 || got.Seq < want.Seq || got.Seq == want.Seq && compareContent(got, want) != 0 {
+				all = false
+				break
+			}
+		}
+		if all {
+			return &copies[i]
+		}
+	}
+	return nil
+}
+
+// dropOldTombstones leaves out of the working list the tombstones older
+// than the session's TombstoneTTL.
+func (r *syncRun) dropOldTombstones() {
+	ttl := r.s.opts.TombstoneTTL
+	if ttl == 0 {
+		ttl = DefaultTombstoneTTL
+	}
+	if ttl < 0 {
+		return
+	}
+	cutoff := time.Now().Add(-ttl)
+	for _, e := range r.work.Removed() {
+		if e.Removed.Before(cutoff) {
+			r.work.drop(e.ID)
+		}
+	}
+}
+
+// result is the SyncResult of a run that ends with seq stored on stored
+// nodes.
+func (r *syncRun) result(seq int64, stored, retries int) SyncResult {
+	out := r.work.Clone()
+	out.ClearDirty()
+	return SyncResult{Entries: out, Seq: seq, Stored: stored, Failed: len(r.failed), Retries: retries}
+}
+
+// majority is how many of nodes make a majority of those that can be
+// written (that gave a token).
+func majority(nodes []dht.Answer) int {
+	n := 0
+	for _, a := range nodes {
+		if a.Token != nil {
+			n++
+		}
+	}
+	return n/2 + 1
 }
 
 // Synchronize reads the entry list stored under shared from the nodes
 // closest to its target, opens every verified copy, merges them into local
 // (newer seq wins), reports new and newer entries, lets Finalize change the
 // result, then seals, signs (highest seq seen + 1) and writes it back with
-// cas. When a concurrent writer gets in first, it merges again and retries.
-// local is not changed; the result holds the list as written.
+// cas. When a concurrent writer gets in first, it merges again and retries,
+// unless that writer's list, stored by a majority, already holds this
+// side's changes. local is not changed; the result holds the list as
+// written.
+//
+// It ends with ErrConflict only when, after its attempts, the list a
+// majority of the closest nodes hold still lacks this side's changes.
 func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *Entries, h SyncHandler) (SyncResult, error) {
 	if local == nil {
 		local = NewEntries()
@@ -160,16 +286,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		return SyncResult{}, err
 	}
 	defer done()
-	r := &syncRun{
-		s: s, shared: shared, h: h, work: local.Clone(),
-		mine: make(map[uint32]bool), reported: make(map[uint32]int64), failed: make(map[string]bool),
-	}
-	for _, e := range local.Slice() {
-		r.reported[e.ID] = e.Seq
-		if local.Dirty(e.ID) {
-			r.mine[e.ID] = true
-		}
-	}
+	r := newSyncRun(s, shared, h, local)
 	// One derivation of the key pair (ed25519.NewKeyFromSeed costs as much
 	// as a signature); the public key and the target come from it.
 	priv := shared.SigningKey()
@@ -177,7 +294,10 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 	copy(pub[:], priv[32:])
 	target := dht.ID(sha1.Sum(pub[:]))
 
-	var nodes []dht.Answer
+	var (
+		nodes   []dht.Answer
+		lastErr error
+	)
 	for attempt := 0; ; attempt++ {
 		var (
 			copies []mutableCopy
@@ -190,16 +310,29 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		if len(nodes) == 0 {
 			return SyncResult{}, s.opErr(ctx, errNoAnswer)
 		}
-		highest, _ := r.absorb(target, copies)
+		highest, _, _ := r.absorb(target, copies)
+		if attempt > 0 {
+			// A concurrent writer got in first: its list, if a majority
+			// holds it, may already carry what this side changed.
+			if c := r.landed(target, copies, len(nodes)); c != nil {
+				s.offerKept(target, *c.item)
+				return r.result(c.seq, c.holders, attempt), nil
+			}
+			if attempt >= maxSyncAttempts {
+				return SyncResult{}, fmt.Errorf("%w: still conflicting after %d attempts, and the list stored lacks this side's changes (last: %v)",
+					ErrConflict, maxSyncAttempts, lastErr)
+			}
+		}
 		if attempt == 0 && h.Finalize != nil {
 			before := r.work.Clone()
 			h.Finalize(r.work)
-			for _, e := range r.work.Slice() {
-				if old, ok := before.Get(e.ID); !ok || old.Seq != e.Seq || !bytes.Equal(old.Value, e.Value) {
+			for _, e := range r.work.all() {
+				if old, ok := before.lookup(e.ID); !ok || old.Seq != e.Seq || compareContent(old, e) != 0 {
 					r.mine[e.ID] = true
 				}
 			}
 		}
+		r.dropOldTombstones()
 		sealed, err := SealEntries(shared, r.work)
 		if err != nil {
 			return SyncResult{}, err
@@ -217,10 +350,13 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		res := s.node.Put(ctx, nodes, it, func(a dht.Answer) (int64, bool) {
 			return held[a.Node.Addr], true
 		})
-		if res.Conflicts == 0 && res.Stored > 0 {
-			out := r.work.Clone()
-			out.ClearDirty()
-			return SyncResult{Entries: out, Seq: seq, Stored: res.Stored, Failed: len(r.failed), Retries: attempt}, nil
+		// Stored by a majority: two writers cannot both be, since each node
+		// takes only the first of two puts whose cas names what it held;
+		// a writer refused by the others merges this list in and writes
+		// again.
+		if res.Stored > 0 && (res.Conflicts == 0 || res.Stored >= majority(nodes)) {
+			s.offerKept(target, it)
+			return r.result(seq, res.Stored, attempt), nil
 		}
 		if err := s.opErr(ctx, ctx.Err()); err != nil {
 			return SyncResult{}, err
@@ -228,11 +364,11 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		if res.Conflicts == 0 && res.Stored == 0 {
 			return SyncResult{}, fmt.Errorf("%w: no node stored the list (last error: %v)", ErrNetwork, res.LastErr)
 		}
-		if attempt+1 >= maxSyncAttempts {
-			return SyncResult{}, fmt.Errorf("%w: still conflicting after %d attempts (last: %v)", ErrConflict, maxSyncAttempts, res.LastErr)
-		}
-		// Another writer got in first: back off a little, re-read, merge.
-		backoff := time.Duration(rand.Int64N(int64(min(2*time.Millisecond<<attempt, 100*time.Millisecond))))
+		lastErr = res.LastErr
+		// Another writer got in first: back off, re-read, merge. The wait
+		// grows with the attempts, and so with the number of writers that
+		// keep getting in first.
+		backoff := time.Duration(rand.Int64N(int64(min(syncBackoff<<attempt, maxSyncBackoff))))
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
@@ -240,6 +376,13 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		}
 	}
 }
+
+// The backoff of a Synchronize whose write conflicted: a random wait up to
+// syncBackoff doubled per attempt, at most maxSyncBackoff.
+const (
+	syncBackoff    = 4 * time.Millisecond
+	maxSyncBackoff = 250 * time.Millisecond
+)
 
 // ReadResult reports a completed Read.
 type ReadResult struct {
@@ -270,14 +413,31 @@ func (s *Session) Read(ctx context.Context, shared SharedSecret) (ReadResult, er
 	if len(copies) == 0 {
 		return ReadResult{}, fmt.Errorf("%w: no entry list under %x", ErrNotFound, target)
 	}
-	r := &syncRun{s: s, shared: shared, work: NewEntries(), mine: map[uint32]bool{}, reported: map[uint32]int64{}, failed: map[string]bool{}}
+	r := newSyncRun(s, shared, SyncHandler{}, NewEntries())
 	res := ReadResult{Copies: len(held)}
 	var opened int
-	res.Seq, opened = r.absorb(target, copies)
+	res.Seq, opened, _ = r.absorb(target, copies)
 	res.Failed = len(r.failed)
 	if opened == 0 {
 		return ReadResult{}, fmt.Errorf("%w: none of the %d copies under %x opens", ErrDecrypt, len(copies), target)
 	}
+	if newest := newestCopy(copies); newest != nil {
+		s.offerKept(target, *newest.item)
+		s.refreshAsync(nodes, *newest.item)
+	}
 	res.Entries = r.work
 	return res, nil
+}
+
+// newestCopy returns the copy with the highest seq, held by the most nodes
+// among those; nil when there is none.
+func newestCopy(copies []mutableCopy) *mutableCopy {
+	var best *mutableCopy
+	for i := range copies {
+		c := &copies[i]
+		if best == nil || c.seq > best.seq || c.seq == best.seq && c.holders > best.holders {
+			best = c
+		}
+	}
+	return best
 }
