@@ -40,7 +40,20 @@ var usageText = fmt.Sprintf(`Usage:
                                             FILE keeps (created if missing)
   scout get HASH [--all]                    print the message, then "next HASH";
                                             --all walks the list to its end
-  scout swarm [--nodes N] [--port P] [--for DURATION]
+  scout keep FILE PEER_PUBLIC_HEX [--list FILE] [--interval D] [--for D]
+                                            keep the list FILE's key shares with the
+                                            peer alive on the DHT (with --list, also
+                                            the message list whose head FILE keeps):
+                                            put it again every D (default 30m); print
+                                            a line per round
+  scout watch FILE PEER_PUBLIC_HEX [--interval D] [--for D]
+                                            print the shared list's entries, then each
+                                            change as it is found (asking every D,
+                                            default 1m): "ID SEQ VALUE" per new or
+                                            newer entry, "removed ID SEQ" per removal
+  scout remove FILE PEER_PUBLIC_HEX ID      remove entry ID from the shared list, for
+                                            both peers; print the list as written
+  scout swarm [--nodes N] [--port P] [--for DURATION] [--item-ttl DURATION]
               [--rtt DURATION] [--loss P] [--jitter F] [--seed S]
               [--kill F [--kill-after DURATION]]
                                             run a loopback swarm of N nodes (default 32)
@@ -50,7 +63,9 @@ var usageText = fmt.Sprintf(`Usage:
                                             --loss, --jitter, --seed put its nodes on
                                             an emulated internet (median round trip,
                                             loss each way), --kill a fraction of them
-                                            dies after --kill-after (default: at once)
+                                            dies after --kill-after (default: at once);
+                                            --item-ttl: its nodes drop an item this long
+                                            after it was last put (default 2h)
   scout serve [--listen ADDR] [--portmap|--no-portmap] [--for DURATION]
                                             run one full DHT node until interrupted or
                                             DURATION passes; print "listening ADDR",
@@ -165,7 +180,10 @@ type cli struct {
 	all   bool          // get --all
 	nodes int           // swarm --nodes
 	port  int           // swarm --port
-	dur   time.Duration // swarm --for, serve --for
+	dur   time.Duration // swarm --for, serve --for, keep --for, watch --for
+
+	interval time.Duration // keep --interval, watch --interval
+	itemTTL  time.Duration // swarm --item-ttl
 
 	// swarm's emulated WAN: --rtt, --max-rtt, --loss, --jitter, --seed,
 	// --kill, --kill-after
@@ -193,7 +211,10 @@ var commands = []command{
 	{name: "sync", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID", "VALUE"}, run: syncCmd},
 	{name: "put", args: []string{"MESSAGE"}, flags: []string{"list"}, run: put},
 	{name: "get", args: []string{"HASH"}, flags: []string{"all"}, run: get},
-	{name: "swarm", flags: []string{"nodes", "port", "for", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after"}, run: swarmCmd},
+	{name: "keep", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: []string{"list", "interval", "for"}, run: keepCmd},
+	{name: "watch", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: []string{"interval", "for"}, run: watchCmd},
+	{name: "remove", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID"}, run: removeCmd},
+	{name: "swarm", flags: []string{"nodes", "port", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after"}, run: swarmCmd},
 	{name: "serve", flags: []string{"for", "portmap", "no-portmap"}, run: serveCmd},
 	{name: "demo", run: demo},
 	{name: "version", run: versionCmd},
@@ -335,6 +356,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.IntVar(&c.nodes, "nodes", 32, "")
 	fs.IntVar(&c.port, "port", 0, "")
 	fs.DurationVar(&c.dur, "for", 0, "")
+	fs.DurationVar(&c.interval, "interval", 0, "")
+	fs.DurationVar(&c.itemTTL, "item-ttl", 0, "")
 	fs.DurationVar(&c.rtt, "rtt", 0, "")
 	fs.DurationVar(&c.maxRTT, "max-rtt", 0, "")
 	fs.Float64Var(&c.loss, "loss", 0, "")

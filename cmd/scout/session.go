@@ -47,6 +47,13 @@ const joinWait = 5 * time.Second
 func (c *cli) withSession(ctx context.Context, f func(context.Context, *scout.Session) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	return c.withLongSession(ctx, f)
+}
+
+// withLongSession is withSession for the commands that run until
+// interrupted or --for passes (keep, watch): --timeout bounds the join and
+// each operation of the session, not f.
+func (c *cli) withLongSession(ctx context.Context, f func(context.Context, *scout.Session) error) error {
 	if c.state != "" {
 		// The default file's directory may not exist yet; a failure shows
 		// up as a warning when the state is saved.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scout-dht/scout/scout"
 	"github.com/scout-dht/scout/scout/swarm"
 )
 
@@ -61,13 +62,16 @@ func swarmCmd(ctx context.Context, c *cli, _ []string) error {
 	if c.dur < 0 {
 		return usagef("--for must not be negative, got %v", c.dur)
 	}
+	if c.itemTTL < 0 {
+		return usagef("--item-ttl must not be negative, got %v", c.itemTTL)
+	}
 	wan, err := swarmWAN(c)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	startCtx, cancel := context.WithTimeout(ctx, c.timeout)
-	sw, err := swarm.Start(startCtx, swarm.Options{Nodes: c.nodes, Port: c.port, WAN: wan})
+	sw, err := swarm.Start(startCtx, swarm.Options{Nodes: c.nodes, Port: c.port, WAN: wan, Store: scout.StoreLimits{TTL: c.itemTTL}})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("starting the swarm: %w", err)
