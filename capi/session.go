@@ -126,6 +126,11 @@ func options(p *C.scout_session_options) (opts scout.Options, logFn C.scout_log_
 	if has(p.size, unsafe.Offsetof(p.port_map), unsafe.Sizeof(p.port_map)) {
 		opts.PortMap = scout.PortMap(p.port_map)
 	}
+	if has(p.size, unsafe.Offsetof(p.refresh_on_read), unsafe.Sizeof(p.refresh_on_read)) {
+		opts.TombstoneTTL = time.Duration(p.tombstone_ttl_ms) * time.Millisecond
+		opts.ShowRemoved = p.show_removed != 0
+		opts.RefreshOnRead = p.refresh_on_read != 0
+	}
 	return opts, p.log, C.uintptr_t(uintptr(p.log_user)), slog.Level(p.log_level), true
 }
 

@@ -434,6 +434,73 @@ scout_status scout_swarm_set_dead(scout_swarm *swarm, uint32_t index, int dead) 
   RET(scoutgo_swarm_set_dead(H(swarm), index, dead));
 }
 
+/* --- Keeping, watching, removing ----------------------------------------- */
+
+/* What was appended to scout_session_options after port_map starts on an
+   8-byte boundary past it: none of it lies in port_map's tail padding. */
+_Static_assert(offsetof(scout_session_options, tombstone_ttl_ms) ==
+                   offsetof(scout_session_options, port_map) + 2 * sizeof(int),
+               "scout_session_options: tombstone_ttl_ms must follow port_map's padding");
+
+scout_status scout_keep_options_init(scout_keep_options *opts) {
+  if (opts == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "opts is NULL");
+  memset(opts, 0, sizeof *opts); /* padding too: the size check reads bytes */
+  opts->size = sizeof *opts;
+  return finish(__func__, SCOUT_OK);
+}
+
+scout_status scout_keep(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                        const scout_keep_options *opts, scout_op **op, scout_keep_round_fn round,
+                        scout_run_finished_fn finished, void *user) {
+  uintptr_t h = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_keep(H(session), (uint8_t *)shared_secret, (scout_keep_options *)opts,
+                                               op ? &h : NULL, round, finished, H(user));
+  if (st == SCOUT_OK && op != NULL) *op = (scout_op *)h;
+  return finish(__func__, st);
+}
+
+scout_status scout_keep_list(scout_session *session, const uint8_t head[SCOUT_HASH_SIZE],
+                             const scout_keep_options *opts, scout_op **op, scout_keep_round_fn round,
+                             scout_run_finished_fn finished, void *user) {
+  uintptr_t h = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_keep_list(H(session), (uint8_t *)head, (scout_keep_options *)opts,
+                                                    op ? &h : NULL, round, finished, H(user));
+  if (st == SCOUT_OK && op != NULL) *op = (scout_op *)h;
+  return finish(__func__, st);
+}
+
+scout_status scout_session_kept(const scout_session *session, size_t index, int *is_list,
+                                uint8_t target[SCOUT_HASH_SIZE], int64_t *seq, uint32_t *rounds,
+                                scout_status *last) {
+  int l = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_session_kept(H(session), index, is_list, target, seq, rounds, &l);
+  if (st == SCOUT_OK && last != NULL) *last = (scout_status)l;
+  return finish(__func__, st);
+}
+
+scout_status scout_watch_options_init(scout_watch_options *opts) {
+  if (opts == NULL) return fail(__func__, SCOUT_INVALID_ARGUMENT, "opts is NULL");
+  memset(opts, 0, sizeof *opts);
+  opts->size = sizeof *opts;
+  return finish(__func__, SCOUT_OK);
+}
+
+scout_status scout_watch(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                         scout_entries *entries, const scout_watch_options *opts, scout_op **op,
+                         scout_entry_updated_fn entry_updated, scout_entry_removed_fn entry_removed,
+                         scout_watch_changed_fn changed, scout_run_finished_fn finished, void *user) {
+  uintptr_t h = 0;
+  begin();
+  scout_status st = (scout_status)scoutgo_watch(H(session), (uint8_t *)shared_secret, H(entries),
+                                                (scout_watch_options *)opts, op ? &h : NULL, entry_updated,
+                                                entry_removed, changed, finished, H(user));
+  if (st == SCOUT_OK && op != NULL) *op = (scout_op *)h;
+  return finish(__func__, st);
+}
+
 /* --- Trampolines: Go calls the caller's callbacks through these ----------- */
 
 void scout_call_log(scout_log_fn fn, uintptr_t user, int level, const char *msg) { fn((void *)user, level, msg); }
@@ -469,4 +536,22 @@ void scout_call_list_message(scout_list_message_fn fn, uintptr_t user, const uin
 
 void scout_call_list_finished(scout_list_finished_fn fn, uintptr_t user, int status, size_t count) {
   fn((void *)user, (scout_status)status, count);
+}
+
+void scout_call_keep_round(scout_keep_round_fn fn, uintptr_t user, int status, int64_t seq, uint32_t items,
+                           uint32_t stored) {
+  fn((void *)user, (scout_status)status, seq, items, stored);
+}
+
+void scout_call_run_finished(scout_run_finished_fn fn, uintptr_t user, int status) {
+  fn((void *)user, (scout_status)status);
+}
+
+void scout_call_entry_removed(scout_entry_removed_fn fn, uintptr_t user, uint32_t id, int64_t seq) {
+  fn((void *)user, id, seq);
+}
+
+void scout_call_watch_changed(scout_watch_changed_fn fn, uintptr_t user, int64_t seq, size_t updated,
+                              size_t removed) {
+  fn((void *)user, seq, updated, removed);
 }

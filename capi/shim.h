@@ -32,5 +32,11 @@ void scout_call_get_received(scout_get_received_fn fn, uintptr_t user, int statu
 void scout_call_list_message(scout_list_message_fn fn, uintptr_t user, const uint8_t *hash, const uint8_t *msg,
                              size_t len, const uint8_t *next);
 void scout_call_list_finished(scout_list_finished_fn fn, uintptr_t user, int status, size_t count);
+void scout_call_keep_round(scout_keep_round_fn fn, uintptr_t user, int status, int64_t seq, uint32_t items,
+                           uint32_t stored);
+void scout_call_run_finished(scout_run_finished_fn fn, uintptr_t user, int status);
+void scout_call_entry_removed(scout_entry_removed_fn fn, uintptr_t user, uint32_t id, int64_t seq);
+void scout_call_watch_changed(scout_watch_changed_fn fn, uintptr_t user, int64_t seq, size_t updated,
+                              size_t removed);
 
 #endif

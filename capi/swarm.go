@@ -68,6 +68,7 @@ func swarmOptions(p *C.scout_swarm_options) (opts swarm.Options, ok bool) {
 		return opts, false
 	}
 	opts.Nodes, opts.Port = int(p.nodes), int(p.port)
+	opts.Store.TTL = time.Duration(p.item_ttl_ms) * time.Millisecond
 	w := swarm.WAN{
 		RTT:    time.Duration(p.rtt_ms) * time.Millisecond,
 		MaxRTT: time.Duration(p.max_rtt_ms) * time.Millisecond,

@@ -421,7 +421,14 @@ SCOUT_API scout_status scout_entries_at(const scout_entries *entries, size_t ind
                                         int64_t *seq, uint8_t *value, size_t *len);
 
 /**
-** Removes the entry with this id; the others keep their order.
+** Removes the entry with this id; the others keep their order. The removal
+** reaches the other peers: the entry becomes a tombstone, which the
+** accessors (count, get, at) do not show, with an empty value and its seq
+** plus one, marked as changed, so that the next scout_synchronize
+** publishes it and it wins over the entry's older copies wherever the
+** list is merged (the original libscout reads a tombstone as an entry
+** with an empty value). scout_entries_assign brings the entry back.
+** Tombstones are dropped after scout_session_options.tombstone_ttl_ms.
 ** Errors: SCOUT_NOT_FOUND if no entry has this id; SCOUT_INVALID_ARGUMENT
 ** for a bad handle.
 ** Thread: any.
@@ -642,6 +649,22 @@ typedef struct scout_session_options {
       removed by scout_session_stop; scout_session_port_mapping reports
       it. Another value is SCOUT_INVALID_ARGUMENT from scout_session_new. */
   int port_map;
+  /** How long the tombstone of a removed entry (scout_entries_remove)
+      stays in the list, in milliseconds: scout_synchronize leaves out of
+      what it writes the tombstones removed longer ago (a peer that has
+      not synchronized for longer may bring the entry back). 0: 30 days;
+      negative: forever. */
+  int64_t tombstone_ttl_ms;
+  /** Nonzero: report removals. entry_updated (scout_synchronize,
+      scout_watch) is also called for a removed entry, with its
+      tombstone's seq and an empty value (len 0). 0: lists and callbacks
+      hide removed entries (scout_watch reports them to entry_removed). */
+  int show_removed;
+  /** Nonzero: readers keep alive what they read: scout_get and
+      scout_get_list put each message they read again, scout_watch the
+      entry list (at most once per half hour), byte for byte, to the
+      closest nodes that answered, in the background. */
+  int refresh_on_read;
 } scout_session_options;
 
 /**
@@ -1141,6 +1164,10 @@ typedef struct scout_swarm_options {
   double loss;
   /** Seeds the delays and the choice of victims. */
   uint64_t seed;
+  /** How long the swarm's nodes keep an item after it was last put, in
+      milliseconds. 0: 2 hours, as mainline nodes do. A short one lets a
+      test show in seconds what scout_keep keeps alive and what expires. */
+  uint32_t item_ttl_ms;
 } scout_swarm_options;
 
 /**
@@ -1219,6 +1246,168 @@ SCOUT_API scout_status scout_swarm_kill(scout_swarm *swarm, double fraction, uin
 ** Thread: any.
 */
 SCOUT_API scout_status scout_swarm_set_dead(scout_swarm *swarm, uint32_t index, int dead);
+
+/* ======================================================================
+** Keeping, watching, removing
+**
+** Appended to ABI 1 after release 0.2.0, as the section above; also
+** appended then: scout_session_options' tombstone_ttl_ms, show_removed
+** and refresh_on_read, scout_swarm_options' item_ttl_ms, and the removal
+** that scout_entries_remove propagates.
+**
+** DHT nodes drop an item about 2 hours after it was last put. scout_keep
+** and scout_keep_list keep an entry list and a message list alive: they
+** put the newest items again, byte for byte (no new signature), to the
+** nodes now closest to them, every interval. scout_watch follows an entry
+** list: it asks the closest nodes with BEP 44's seq, so that they answer
+** without the value until it changes, and reports each new version. Both
+** run until cancelled through their scout_op (scout_op_cancel), or until
+** the session stops or is freed; their completion then runs once, with
+** SCOUT_CANCELLED.
+*/
+
+/**
+** How scout_keep and scout_keep_list run. Initialize with
+** scout_keep_options_init; zero means "default". Fields are only ever
+** appended; `size` tells the library which ones you know.
+*/
+typedef struct scout_keep_options {
+  /** sizeof(scout_keep_options), as set by scout_keep_options_init. */
+  size_t size;
+  /** The time between two puts, in milliseconds, each wait drawn within
+      10 % of it. 0: 30 minutes (a quarter of the 2-hour item lifetime).
+      A round that fails is tried again sooner: after an eighth of it,
+      doubling up to it. */
+  uint32_t interval_ms;
+} scout_keep_options;
+
+/**
+** Sets opts->size and every other field to zero: all defaults.
+** Errors: SCOUT_INVALID_ARGUMENT if opts is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_keep_options_init(scout_keep_options *opts);
+
+/**
+** One round of scout_keep or scout_keep_list: status is SCOUT_OK when
+** the items were put again, else why not (e.g. SCOUT_NOT_FOUND: no node
+** holds the list yet, or any more and the session has no copy; the round
+** is tried again sooner). seq is the entry list's item seq (0 for a
+** message list, or before one is found), items how many items were put
+** (1 for an entry list, the messages read so far of a message list),
+** stored how many puts the nodes acknowledged.
+*/
+typedef void (*scout_keep_round_fn)(void *user, scout_status status, int64_t seq, uint32_t items,
+                                    uint32_t stored);
+
+/**
+** Completion of scout_keep, scout_keep_list and scout_watch: SCOUT_CANCELLED
+** once cancelled (scout_op_cancel) or stopped with the session; another
+** status only for a failure that ends it (SCOUT_INTERNAL).
+*/
+typedef void (*scout_run_finished_fn)(void *user, scout_status status);
+
+/**
+** Keeps the entry list stored under shared_secret alive: finds the
+** newest signed item under its target on the nodes now closest to it
+** and puts it again to each of them, at once and then every
+** opts->interval_ms, until cancelled. A list this session writes
+** (scout_synchronize) or watches meanwhile becomes the one kept; one
+** that no node holds any more is put back from the session's copy.
+** Ownership: copies shared_secret and opts; keeps the callbacks and user,
+** which may be NULL. If op is not NULL and it starts, *op receives the
+** handle that stops it (scout_op_cancel), which the caller frees with
+** scout_op_free; with op NULL, stopping or freeing the session ends it.
+** Errors (returned; no callback runs): SCOUT_INVALID_ARGUMENT for a bad
+** handle, a NULL shared_secret, or opts of a bad size; SCOUT_WRONG_STATE
+** if the session is not running.
+** Thread: any; round and finished run on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_keep(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                  const scout_keep_options *opts, scout_op **op, scout_keep_round_fn round,
+                                  scout_run_finished_fn finished, void *user);
+
+/**
+** Keeps the message list from head alive, as scout_keep keeps an entry
+** list: reads its messages (a list under a head never changes; a message
+** that cannot be read yet is tried again at the next round) and puts each
+** again, byte for byte, to the nodes now closest to its hash, every
+** opts->interval_ms. A list that grows has a new head: keep that one.
+** Ownership, errors and threads as scout_keep; a head of 20 zero bytes
+** (the empty list) is SCOUT_INVALID_ARGUMENT.
+*/
+SCOUT_API scout_status scout_keep_list(scout_session *session, const uint8_t head[SCOUT_HASH_SIZE],
+                                       const scout_keep_options *opts, scout_op **op, scout_keep_round_fn round,
+                                       scout_run_finished_fn finished, void *user);
+
+/**
+** Lists what the session keeps alive: the index-th scout_keep or
+** scout_keep_list still running, in the order they started. *is_list is 1
+** for a message list, 0 for an entry list; target is the entry list's
+** target (scout_shared_target) or the message list's head; *seq the entry
+** list's item seq last put (0 for a message list); *rounds the rounds done
+** so far; *last the last round's status (SCOUT_OK before the first). Any
+** output may be NULL to skip it.
+** Errors: SCOUT_NOT_FOUND if index is past the last; SCOUT_INVALID_ARGUMENT
+** for a bad handle.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_kept(const scout_session *session, size_t index, int *is_list,
+                                          uint8_t target[SCOUT_HASH_SIZE], int64_t *seq, uint32_t *rounds,
+                                          scout_status *last);
+
+/**
+** How scout_watch runs. Initialize with scout_watch_options_init; zero
+** means "default". Fields are only ever appended; `size` tells the
+** library which ones you know.
+*/
+typedef struct scout_watch_options {
+  /** sizeof(scout_watch_options), as set by scout_watch_options_init. */
+  size_t size;
+  /** The time between two looks, in milliseconds, each drawn within 10 %
+      of it. 0: 60000 (one minute). A look that fails is tried again after
+      twice the wait, and twice again, up to 8 intervals. */
+  uint32_t interval_ms;
+} scout_watch_options;
+
+/**
+** Sets opts->size and every other field to zero: all defaults.
+** Errors: SCOUT_INVALID_ARGUMENT if opts is NULL.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_watch_options_init(scout_watch_options *opts);
+
+/** An entry removed by the peer (its tombstone's seq), seen by scout_watch. */
+typedef void (*scout_entry_removed_fn)(void *user, uint32_t id, int64_t seq);
+
+/**
+** A new version of the watched list, after its entry_updated and
+** entry_removed calls: seq is its item seq, updated and removed how many
+** of those calls it made (both 0 when a peer wrote the list again without
+** changing an entry).
+*/
+typedef void (*scout_watch_changed_fn)(void *user, int64_t seq, size_t updated, size_t removed);
+
+/**
+** Watches the entry list stored under shared_secret: looks at once and
+** then every opts->interval_ms, asking the closest nodes for versions
+** newer than the newest seen, opens and merges them, and for each new
+** version calls entry_updated per new or newer entry, entry_removed per
+** entry removed, then changed. It never writes. entries (NULL: none) is
+** the list the caller has: only what is newer is reported; if the handle
+** is still alive, it is replaced with the merged list just before each
+** changed call (changes made to it meanwhile are overwritten).
+** Ownership: copies shared_secret, opts and the list; keeps the callbacks
+** and user, which may be NULL. op as for scout_keep.
+** Errors (returned; no callback runs): SCOUT_INVALID_ARGUMENT for a bad
+** handle, a NULL shared_secret, or opts of a bad size; SCOUT_WRONG_STATE
+** if the session is not running.
+** Thread: any; the callbacks run on the session's dispatcher thread.
+*/
+SCOUT_API scout_status scout_watch(scout_session *session, const uint8_t shared_secret[SCOUT_KEY_SIZE],
+                                   scout_entries *entries, const scout_watch_options *opts, scout_op **op,
+                                   scout_entry_updated_fn entry_updated, scout_entry_removed_fn entry_removed,
+                                   scout_watch_changed_fn changed, scout_run_finished_fn finished, void *user);
 
 #ifdef __cplusplus
 } /* extern "C" */
