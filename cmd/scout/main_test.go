@@ -448,22 +448,48 @@ func TestBootstrapEnv(t *testing.T) {
 	scoutRun(t, "get", hash, "--no-state", "--bootstrap", bootstrap).ok(t)
 }
 
-func TestSwarmCommand(t *testing.T) {
+// swarmCommand runs `scout args...` (a swarm) in the background. It
+// returns its output, to read line by line, and stop, which cancels it as
+// SIGINT does and returns its exit status and its stderr.
+func swarmCommand(t *testing.T, args ...string) (out *bufio.Reader, stop func() (int, string)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
 	pr, pw := io.Pipe()
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		code := run(ctx, []string{"swarm", "--nodes", "8", "--json"}, pw, &stderr)
+		code := run(ctx, args, pw, &stderr)
 		pw.Close()
 		done <- code
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the first line: %v (stderr %s)", err, stderr.String())
+	t.Cleanup(cancel)
+	return bufio.NewReader(pr), func() (int, string) {
+		t.Helper()
+		cancel()
+		go io.Copy(io.Discard, pr)
+		select {
+		case code := <-done:
+			return code, stderr.String()
+		case <-time.After(10 * time.Second):
+			t.Fatal("swarm did not stop within 10 s of cancel")
+			return 0, ""
+		}
 	}
-	go io.Copy(io.Discard, pr)
+}
+
+// readLine reads one line of a command's output, or fails the test.
+func readLine(t *testing.T, out *bufio.Reader, what string) string {
+	t.Helper()
+	line, err := out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading %s: %v", what, err)
+	}
+	return line
+}
+
+func TestSwarmCommand(t *testing.T) {
+	out, stop := swarmCommand(t, "swarm", "--nodes", "8", "--json")
+	line := readLine(t, out, "the first line")
 	var first struct{ Bootstrap string }
 	if err := json.Unmarshal([]byte(line), &first); err != nil || !strings.HasPrefix(first.Bootstrap, "127.0.0.1:") {
 		t.Fatalf("first line %q (%v)", line, err)
@@ -475,15 +501,8 @@ func TestSwarmCommand(t *testing.T) {
 	if got := scoutRun(t, append([]string{"get", h}, args...)...).ok(t).lines(); got[0] != "via the swarm command" {
 		t.Errorf("get through the swarm command printed %q", got)
 	}
-
-	cancel() // as SIGINT does
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("swarm exited %d after cancel, stderr %s", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("swarm did not stop within 10 s of cancel")
+	if code, stderr := stop(); code != 0 {
+		t.Errorf("swarm exited %d after cancel, stderr %s", code, stderr)
 	}
 
 	// --for ends it by itself; text output.
@@ -499,22 +518,9 @@ func TestSwarmCommand(t *testing.T) {
 // this tests the command, the WAN's own tests are in scout/ and the
 // bindings'.)
 func TestSwarmCommandWAN(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	pr, pw := io.Pipe()
-	var stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		code := run(ctx, []string{"swarm", "--nodes", "8", "--rtt", "20ms", "--loss", "0.01", "--jitter", "0.1",
-			"--seed", "3", "--kill", "0.25", "--kill-after", "500ms", "--json"}, pw, &stderr)
-		pw.Close()
-		done <- code
-	}()
-	out := bufio.NewReader(pr)
-	line, err := out.ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the first line: %v (stderr %s)", err, stderr.String())
-	}
+	out, stop := swarmCommand(t, "swarm", "--nodes", "8", "--rtt", "20ms", "--loss", "0.01", "--jitter", "0.1",
+		"--seed", "3", "--kill", "0.25", "--kill-after", "500ms", "--json")
+	line := readLine(t, out, "the first line")
 	var first struct{ Bootstrap string }
 	if err := json.Unmarshal([]byte(line), &first); err != nil || !strings.HasPrefix(first.Bootstrap, "127.0.0.1:") {
 		t.Fatalf("first line %q (%v)", line, err)
@@ -523,11 +529,7 @@ func TestSwarmCommandWAN(t *testing.T) {
 	h := strings.TrimSpace(scoutRun(t, append([]string{"put", "on the WAN"}, args...)...).ok(t).stdout)
 
 	// Then the kill, on its own line.
-	line, err = out.ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the kill line: %v (stderr %s)", err, stderr.String())
-	}
-	go io.Copy(io.Discard, out)
+	line = readLine(t, out, "the kill line")
 	var killed struct {
 		Killed []int
 		Nodes  int
@@ -539,17 +541,12 @@ func TestSwarmCommandWAN(t *testing.T) {
 	if got := scoutRun(t, append([]string{"get", h}, args...)...).ok(t).lines(); got[0] != "on the WAN" {
 		t.Errorf("get after the kill printed %q", got)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("swarm exited %d after cancel, stderr %s", code, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("swarm did not stop within 10 s of cancel")
+	code, stderr := stop()
+	if code != 0 {
+		t.Errorf("swarm exited %d after cancel, stderr %s", code, stderr)
 	}
-	if !strings.Contains(stderr.String(), "swarm of 8 nodes on an emulated internet (round trips 20ms median, 1 % loss, jitter 0.1, seed 3)") {
-		t.Errorf("stderr %q", stderr.String())
+	if !strings.Contains(stderr, "swarm of 8 nodes on an emulated internet (round trips 20ms median, 1 % loss, jitter 0.1, seed 3)") {
+		t.Errorf("stderr %q", stderr)
 	}
 
 	// --kill alone: a perfect network whose nodes die; text output; --for
