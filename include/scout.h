@@ -1130,7 +1130,8 @@ SCOUT_API scout_status scout_session_port_mapping(const scout_session *session, 
 ** The model sits between the swarm's nodes, including sessions joined
 ** with scout_swarm_join. A session made with scout_session_new and the
 ** swarm's bootstrap address reaches the nodes directly, without delay or
-** loss: use scout_swarm_join for a client that is to see the model.
+** loss, and even a dead node answers it: use scout_swarm_join for a client
+** that is to see the model.
 **
 ** Initialize with scout_swarm_options_init, then set the fields you need:
 ** zero means "default". Fields are only ever appended; `size` tells the
