@@ -89,6 +89,12 @@ type StoreLimits struct {
 	MaxItems int           // zero: 10000
 	MaxBytes int           // zero: 16 MiB, counting each item's whole footprint
 	TTL      time.Duration // zero: 2 hours (BEP 44's suggestion)
+	// PerSource bounds the items one source (an IP address; on loopback,
+	// an address and port) may have stored at once: a source over it
+	// replaces its own oldest, so that a flood never evicts what others
+	// stored. Zero: a 64th of MaxItems, at least 32. Loopback sources are
+	// exempt.
+	PerSource int
 }
 
 // BootstrapEnv names the environment variable that replaces DefaultBootstrap:

@@ -43,6 +43,8 @@ type Config struct {
 	Now func() time.Time
 	// Timing sets the intervals of the table's upkeep (zero: BEP 5's).
 	Timing Timing
+	// Limits bound what any one source may ask of the node.
+	Limits Limits
 }
 
 // Node is one DHT node. Its methods are safe to call from many goroutines.
@@ -52,6 +54,9 @@ type Node struct {
 	table    *table
 	store    *Store
 	tokens   *tokens
+	limits   Limits
+	queries  *queryLimiter
+	sends    *sendLimiter // nil: no bound
 	readOnly bool
 	log      *slog.Logger
 	stats    counters
@@ -91,6 +96,7 @@ func New(cfg Config) *Node {
 		table:      newTableTiming(cfg.ID, cfg.Timing, now),
 		store:      NewStore(cfg.Store, now),
 		tokens:     newTokens(now),
+		limits:     cfg.Limits.withDefaults(),
 		readOnly:   cfg.ReadOnly,
 		log:        cfg.Logger,
 		txns:       make(map[uint32]*txn),
@@ -99,6 +105,10 @@ func New(cfg Config) *Node {
 		upkeepDone: make(chan struct{}),
 	}
 	n.life, n.end = context.WithCancel(context.Background())
+	n.queries = newQueryLimiter(n.limits, now)
+	if n.limits.SendRate > 0 {
+		n.sends = &sendLimiter{rate: n.limits.SendRate, now: now, tokens: n.limits.SendRate, last: now()}
+	}
 	// A burst (a flood, or the answers to many queries of our own) must
 	// not overflow the kernel's default of about 200 KiB, a few hundred
 	// datagrams: the kernel would drop legitimate queries and the replies
@@ -200,7 +210,12 @@ func (n *Node) handle(b []byte, from netip.AddrPort, m *krpc.Msg) {
 	defer n.recoverPanic("a datagram")
 	n.stats.datagramsIn.Add(1)
 	n.stats.bytesIn.Add(uint64(len(b)))
-	if err := krpc.Decode(b, m); err != nil {
+	err := krpc.Decode(b, m)
+	if m.Y == krpc.KindQuery && !n.queries.allow(from) {
+		n.stats.rateLimited.Add(1)
+		return // over its rate: ignored for a while
+	}
+	if err != nil {
 		n.stats.malformed.Add(1)
 		if m.Y == krpc.KindQuery && len(m.T) > 0 && !n.readOnly {
 			n.answerMalformed(m, from, err)
@@ -241,7 +256,7 @@ type counters struct {
 	datagramsIn, bytesIn, bytesOut    atomic.Uint64
 	malformed, unexpected, sendErrors atomic.Uint64
 	timeouts, verifyShed, panics      atomic.Uint64
-	resent                            atomic.Uint64
+	resent, rateLimited, sendDropped  atomic.Uint64
 	queriesIn, queriesOut             [krpc.MethodPut + 1]atomic.Uint64
 }
 
@@ -262,7 +277,9 @@ type Stats struct {
 	DatagramsIn, BytesIn, BytesOut    uint64
 	Malformed, Unexpected, SendErrors uint64
 	Timeouts, VerifyShed, Panics      uint64
-	Resent                            uint64 // queries sent again at their soft timeout
+	Resent                            uint64 // queries sent again at their retransmission timeout
+	RateLimited                       uint64 // queries ignored: their source was over its rate
+	SendDropped                       uint64 // datagrams not sent: over Limits.SendRate
 	QueriesIn, QueriesOut             map[string]uint64
 }
 
@@ -273,7 +290,7 @@ func (n *Node) Stats() Stats {
 		DatagramsIn: c.datagramsIn.Load(), BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
 		Malformed: c.malformed.Load(), Unexpected: c.unexpected.Load(), SendErrors: c.sendErrors.Load(),
 		Timeouts: c.timeouts.Load(), VerifyShed: c.verifyShed.Load(), Panics: c.panics.Load(),
-		Resent:    c.resent.Load(),
+		Resent: c.resent.Load(), RateLimited: c.rateLimited.Load(), SendDropped: c.sendDropped.Load(),
 		QueriesIn: map[string]uint64{}, QueriesOut: map[string]uint64{},
 	}
 	for m := range c.queriesIn {

@@ -42,7 +42,11 @@ func (n *Node) answer(m *krpc.Msg, from netip.AddrPort) {
 			return
 		}
 		it := Item{V: a.V, Mutable: a.HasK, K: a.K, Salt: a.Salt, Seq: a.Seq, Sig: a.Sig}
-		if err := n.store.Put(it, a.Cas, a.HasCas); err != nil {
+		source := from
+		if n.limits.Exempt(from.Addr()) {
+			source = netip.AddrPort{}
+		}
+		if err := n.store.PutFrom(it, a.Cas, a.HasCas, sourceOfValid(source)); err != nil {
 			ke, ok := err.(krpc.Error)
 			if !ok {
 				ke = krpc.Error{Code: krpc.CodeServer, Msg: "storing failed"}
@@ -106,4 +110,12 @@ func (n *Node) compactNodes(b []byte, target ID) []byte {
 		}
 	}
 	return b
+}
+
+// sourceOfValid is sourceOf for a valid address, and leaves an invalid one.
+func sourceOfValid(a netip.AddrPort) netip.AddrPort {
+	if !a.IsValid() {
+		return a
+	}
+	return sourceOf(a)
 }

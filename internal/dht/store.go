@@ -3,6 +3,7 @@ package dht
 import (
 	"bytes"
 	"container/list"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -15,6 +16,11 @@ type StoreLimits struct {
 	MaxItems int           // zero: 10000
 	MaxBytes int           // zero: 16 MiB, counting each item's whole footprint
 	TTL      time.Duration // zero: 2 hours (BEP 44's suggestion)
+	// PerSource bounds the items one source (an IP address; on loopback,
+	// an address and port) may have stored at once: a source over it
+	// replaces its own oldest, so that a flood never evicts what others
+	// stored. Zero: a 64th of MaxItems, at least 32.
+	PerSource int
 }
 
 // The defaults of StoreLimits.
@@ -35,6 +41,8 @@ type stored struct {
 	item   Item
 	at     time.Time
 	elem   *list.Element
+	owner  netip.AddrPort // the source that stored it (invalid: exempt)
+	mine   *list.Element  // in its owner's list
 }
 
 func (s *stored) size() int { return len(s.item.V) + len(s.item.Salt) + storedOverhead }
@@ -50,6 +58,7 @@ type Store struct {
 	items  map[ID]*stored
 	order  *list.List // oldest first
 	bytes  int
+	owners map[netip.AddrPort]*list.List // each source's items, oldest first
 }
 
 // NewStore returns an empty store; now is its clock (nil: time.Now).
@@ -63,15 +72,26 @@ func NewStore(limits StoreLimits, now func() time.Time) *Store {
 	if limits.TTL <= 0 {
 		limits.TTL = DefaultTTL
 	}
+	if limits.PerSource <= 0 {
+		limits.PerSource = max(limits.MaxItems/64, 32)
+	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{limits: limits, now: now, items: make(map[ID]*stored), order: list.New()}
+	return &Store{limits: limits, now: now, items: make(map[ID]*stored), order: list.New(),
+		owners: make(map[netip.AddrPort]*list.List)}
 }
 
-// Put checks it (Item.Check) and stores a copy of it. cas, when hasCas,
-// is the seq the writer expects to replace. Refusals are krpc.Errors.
+// Put checks it (Item.Check) and stores a copy of it, for no source in
+// particular (the node's own items). cas, when hasCas, is the seq the
+// writer expects to replace. Refusals are krpc.Errors.
 func (s *Store) Put(it Item, cas int64, hasCas bool) error {
+	return s.PutFrom(it, cas, hasCas, netip.AddrPort{})
+}
+
+// PutFrom is Put for a source (invalid: none), which may have at most
+// StoreLimits.PerSource items stored: over it, its own oldest goes.
+func (s *Store) PutFrom(it Item, cas int64, hasCas bool, source netip.AddrPort) error {
 	if err := it.Check(); err != nil {
 		return err
 	}
@@ -109,6 +129,18 @@ func (s *Store) Put(it Item, cas int64, hasCas bool) error {
 	st.elem = s.order.PushBack(st)
 	s.items[st.target] = st
 	s.bytes += st.size()
+	if source.IsValid() {
+		mine := s.owners[source]
+		if mine == nil {
+			mine = list.New()
+			s.owners[source] = mine
+		}
+		for mine.Len() >= s.limits.PerSource {
+			s.dropLocked(mine.Front().Value.(*stored))
+		}
+		st.owner = source
+		st.mine = mine.PushBack(st)
+	}
 	for s.order.Len() > s.limits.MaxItems || s.bytes > s.limits.MaxBytes {
 		s.dropLocked(s.order.Front().Value.(*stored))
 	}
@@ -119,6 +151,14 @@ func (s *Store) dropLocked(st *stored) {
 	s.order.Remove(st.elem)
 	delete(s.items, st.target)
 	s.bytes -= st.size()
+	if st.mine != nil {
+		mine := s.owners[st.owner]
+		mine.Remove(st.mine)
+		if mine.Len() == 0 {
+			delete(s.owners, st.owner)
+		}
+		st.mine = nil
+	}
 }
 
 // Get returns the live item under target. Its slices must not be changed.

@@ -464,6 +464,10 @@ func getBuf() *[]byte  { return bufPool.Get().(*[]byte) }
 func putBuf(b *[]byte) { bufPool.Put(b) }
 
 func (n *Node) write(b []byte, to netip.AddrPort) {
+	if !n.sends.allow(len(b)) {
+		n.stats.sendDropped.Add(1)
+		return
+	}
 	if n.sink != nil {
 		n.sink(b, to)
 		return

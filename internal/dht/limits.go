@@ -1,0 +1,144 @@
+package dht
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// Limits protect a node on the public DHT from any one source, as
+// libtorrent's dht_block_ratelimit does: each source may send so many
+// queries a second (a token bucket), and one that sends more is ignored
+// for a while. (What one source may store is StoreLimits.PerSource.) The
+// zero value means the defaults.
+type Limits struct {
+	// QueryRate and QueryBurst: the queries a second a source may send on
+	// average, and in a burst. Zero: 20 and 100.
+	QueryRate  float64
+	QueryBurst float64
+	// Block is how long a source over its rate is ignored. Zero: 1 minute.
+	Block time.Duration
+	// SendRate bounds the bytes a second the node sends, all destinations
+	// together (datagrams over it are dropped). Zero: no bound. (The
+	// original libscout ran at 8,000.)
+	SendRate float64
+	// Exempt reports whether a source is exempt from the limits. Nil: the
+	// node's own machine (loopback addresses) is; NoExemption: nobody.
+	Exempt func(netip.Addr) bool
+}
+
+// NoExemption exempts no source from a node's limits.
+func NoExemption(netip.Addr) bool { return false }
+
+// Defaults of Limits.
+const (
+	DefaultQueryRate  = 20
+	DefaultQueryBurst = 100
+	DefaultBlock      = time.Minute
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.QueryRate <= 0 {
+		l.QueryRate = DefaultQueryRate
+	}
+	if l.QueryBurst <= 0 {
+		l.QueryBurst = DefaultQueryBurst
+	}
+	if l.Block <= 0 {
+		l.Block = DefaultBlock
+	}
+	if l.Exempt == nil {
+		l.Exempt = netip.Addr.IsLoopback
+	}
+	return l
+}
+
+// sourceOf is what a source is counted as: its IP address. On loopback,
+// where every node of a test swarm has the same one, its address and port.
+func sourceOf(a netip.AddrPort) netip.AddrPort {
+	if a.Addr().IsLoopback() {
+		return a
+	}
+	return netip.AddrPortFrom(a.Addr(), 0)
+}
+
+// queryLimiter keeps a token bucket per source in a table of fixed size:
+// sources whose hashes collide share a slot (the newcomer takes it over),
+// so that no number of sources grows the node's memory.
+type queryLimiter struct {
+	limits Limits
+	now    func() time.Time
+	seed   maphash.Seed
+
+	mu    sync.Mutex
+	slots [limiterSlots]limiterSlot
+}
+
+const limiterSlots = 4096
+
+type limiterSlot struct {
+	source  netip.AddrPort
+	tokens  float64
+	last    time.Time
+	blocked time.Time // ignored until then
+}
+
+func newQueryLimiter(l Limits, now func() time.Time) *queryLimiter {
+	return &queryLimiter{limits: l, now: now, seed: maphash.MakeSeed()}
+}
+
+// allow reports whether a query from from may be answered.
+func (q *queryLimiter) allow(from netip.AddrPort) bool {
+	if q.limits.Exempt(from.Addr()) {
+		return true
+	}
+	src := sourceOf(from)
+	b := src.Addr().As16()
+	h := maphash.Bytes(q.seed, b[:]) ^ uint64(src.Port())*0x9e3779b97f4a7c15
+	now := q.now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	s := &q.slots[h%limiterSlots]
+	if s.source != src {
+		*s = limiterSlot{source: src, tokens: q.limits.QueryBurst, last: now}
+	}
+	if now.Before(s.blocked) {
+		return false
+	}
+	s.tokens = min(q.limits.QueryBurst, s.tokens+now.Sub(s.last).Seconds()*q.limits.QueryRate)
+	s.last = now
+	if s.tokens < 1 {
+		s.blocked = now.Add(q.limits.Block)
+		return false
+	}
+	s.tokens--
+	return true
+}
+
+// sendLimiter is one token bucket of bytes for everything a node sends.
+type sendLimiter struct {
+	rate float64
+	now  func() time.Time
+
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+// allow reports whether n more bytes may go out now.
+func (s *sendLimiter) allow(n int) bool {
+	if s == nil {
+		return true
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = min(s.rate, s.tokens+now.Sub(s.last).Seconds()*s.rate) // a second's worth at most
+	s.last = now
+	if s.tokens < float64(n) {
+		return false
+	}
+	s.tokens -= float64(n)
+	return true
+}
