@@ -79,6 +79,7 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	}
 	sw := &Swarm{nodes: make([]*scout.Session, n), opts: opts}
 	parallel := joinParallel
+	timeout := 10 * time.Second
 	socket := func(int) func(*net.UDPConn) scout.PacketConn { return nil }
 	if w := opts.WAN; w != nil {
 		if w.RTT < 0 || w.MaxRTT < 0 || w.Jitter < 0 || w.Loss < 0 || w.Loss >= 1 {
@@ -93,6 +94,7 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 			}
 		}
 		parallel = joinParallelWAN
+		timeout = 30 * time.Second
 	}
 	addr := func(i int) string {
 		if opts.Port == 0 {
@@ -100,7 +102,7 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 		}
 		return fmt.Sprintf("127.0.0.1:%d", opts.Port+i)
 	}
-	first, err := scout.NewSession(scout.Options{ListenAddr: addr(0), Bootstrap: []string{}, Timeout: 10 * time.Second, Store: opts.Store, Socket: socket(0)})
+	first, err := scout.NewSession(scout.Options{ListenAddr: addr(0), Bootstrap: []string{}, Timeout: timeout, Store: opts.Store, Socket: socket(0)})
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +112,7 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	sw.nodes[0] = first
 	boot := []string{sw.Bootstrap()}
 	for i := 1; i < n; i++ {
-		s, err := scout.NewSession(scout.Options{ListenAddr: addr(i), Bootstrap: boot, Timeout: 10 * time.Second, Store: opts.Store, Socket: socket(i)})
+		s, err := scout.NewSession(scout.Options{ListenAddr: addr(i), Bootstrap: boot, Timeout: timeout, Store: opts.Store, Socket: socket(i)})
 		if err != nil {
 			sw.Close()
 			return nil, err
@@ -122,7 +124,14 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 		sw.Close()
 		return nil, err
 	}
-	if err := sw.each(ctx, func(s *scout.Session) error { return s.Refresh(ctx) }, 0, parallel); err != nil {
+	// A refresh that ran out of time still taught the node what it met.
+	refresh := func(s *scout.Session) error {
+		if err := s.Refresh(ctx); err != nil && ctx.Err() != nil {
+			return err
+		}
+		return nil
+	}
+	if err := sw.each(ctx, refresh, 0, parallel); err != nil {
 		sw.Close()
 		return nil, err
 	}
