@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -128,14 +129,7 @@ func run(nodes, rounds int, wan *swarm.WAN, kill float64, idle, later time.Durat
 		float64(after.Sent-before.Sent)/idle.Seconds()/float64(live), idle)
 }
 
-func log2(n int) float64 {
-	l := 0.0
-	for n > 1 {
-		n /= 2
-		l++
-	}
-	return l
-}
+func log2(n int) float64 { return math.Log2(float64(n)) }
 
 func errOrOK(err error) string {
 	if err != nil {
