@@ -56,6 +56,7 @@ type keepState struct {
 // keeper is one Keep or KeepList in flight.
 type keeper struct {
 	target dht.ID
+	ctx    context.Context // ends when it is to stop: then it is no longer listed
 
 	mu     sync.Mutex
 	status Kept
@@ -83,12 +84,14 @@ func (s *Session) removeKeeper(k *keeper) {
 }
 
 // Kept lists what the session keeps alive, in the order Keep and KeepList
-// were called.
+// were called: those whose context has not ended.
 func (s *Session) Kept() []Kept {
 	s.keep.mu.Lock()
 	ks := make([]*keeper, 0, len(s.keep.live))
 	for _, k := range s.keep.live {
-		ks = append(ks, k)
+		if k.ctx.Err() == nil {
+			ks = append(ks, k)
+		}
 	}
 	s.keep.mu.Unlock()
 	out := make([]Kept, 0, len(ks))
@@ -166,7 +169,7 @@ func (s *Session) Keep(ctx context.Context, shared SharedSecret, opts KeepOption
 		return err
 	}
 	defer done()
-	k := &keeper{target: dht.ID(shared.Target())}
+	k := &keeper{target: dht.ID(shared.Target()), ctx: ctx}
 	k.status.Target, k.status.Interval = shared.Target(), interval
 	s.addKeeper(k)
 	defer s.removeKeeper(k)
@@ -192,7 +195,7 @@ func (s *Session) KeepList(ctx context.Context, head Hash, opts KeepOptions) err
 		return err
 	}
 	defer done()
-	k := &keeper{target: dht.ID(head), next: head, seen: make(map[Hash]bool)}
+	k := &keeper{target: dht.ID(head), ctx: ctx, next: head, seen: make(map[Hash]bool)}
 	k.status.List, k.status.Target, k.status.Interval = true, head, interval
 	s.addKeeper(k)
 	defer s.removeKeeper(k)

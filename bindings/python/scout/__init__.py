@@ -70,6 +70,7 @@ from .messages import (
     parse_message,
 )
 from .seal import MAX_PLAINTEXT, NONCE_SIZE, SEAL_OVERHEAD, open_sealed, seal
+from .keep import Keeper, KeepRound, Kept, Removed, Watch, WatchChange
 from .session import WAN, PortMapping, Session, Swarm, open_session
 
 # SCOUT_VERSION of include/scout.h, as is the version in pyproject.toml
@@ -114,6 +115,9 @@ __all__ = [
     "Entry",
     "InternalError",
     "InvalidArgument",
+    "KeepRound",
+    "Keeper",
+    "Kept",
     "LibraryError",
     "ListHead",
     "ListMessage",
@@ -121,12 +125,15 @@ __all__ = [
     "NetworkError",
     "NotFound",
     "PortMapping",
+    "Removed",
     "ScoutError",
     "Session",
     "Swarm",
     "Timeout",
     "TooLarge",
     "WAN",
+    "Watch",
+    "WatchChange",
     "WrongState",
     "encode_message",
     "generate_keypair",

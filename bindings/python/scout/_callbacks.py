@@ -435,6 +435,58 @@ def _on_list_finished(user: Optional[int], status: int, count: int) -> None:
         _internal("list_finished", op, e)
 
 
+# Keeping and watching (scout.keep): operations that run until stopped. Their
+# Operation's `keep` is the Keeper or Watch object, which gets every event;
+# the completion reaches it whatever ended the operation, cancel() included.
+
+
+def _on_keep_round(user: Optional[int], status: int, seq: int, items: int, stored: int) -> None:
+    try:
+        op = lookup(user)
+        if op is None:
+            return
+        with _Dispatching(op.session_key):
+            op.keep._round(op, status, seq, items, stored)
+    except BaseException as e:  # noqa: B036
+        _internal("keep_round", None, e)
+
+
+def _on_entry_removed(user: Optional[int], ident: int, seq: int) -> None:
+    try:
+        op = lookup(user)
+        if op is None:
+            return
+        with _Dispatching(op.session_key):
+            op.keep._removed(op, ident, seq)
+    except BaseException as e:  # noqa: B036
+        _internal("entry_removed", None, e)
+
+
+def _on_watch_changed(user: Optional[int], seq: int, updated: int, removed: int) -> None:
+    try:
+        op = lookup(user)
+        if op is None:
+            return
+        with _Dispatching(op.session_key):
+            op.keep._changed(op, seq)
+    except BaseException as e:  # noqa: B036
+        _internal("watch_changed", None, e)
+
+
+def _on_run_finished(user: Optional[int], status: int) -> None:
+    try:
+        detail = last_error() if status != _lib.OK else ""
+        op: Optional[Operation] = unregister(user)
+        if op is None:
+            logger.error("scout: run_finished callback for an unknown operation id %r", user)
+            return
+        op.complete()
+        with _Dispatching(op.session_key):
+            op.keep._finished(op, status, detail)
+    except BaseException as e:  # noqa: B036
+        _internal("run_finished", None, e)
+
+
 LOG = _lib.LOG_FN(_on_log)
 ENTRY_UPDATED = _lib.ENTRY_UPDATED_FN(_on_entry_updated)
 FINALIZE = _lib.FINALIZE_FN(_on_finalize)
@@ -443,6 +495,10 @@ PUT_FINISHED = _lib.PUT_FINISHED_FN(_on_put_finished)
 GET_RECEIVED = _lib.GET_RECEIVED_FN(_on_get_received)
 LIST_MESSAGE = _lib.LIST_MESSAGE_FN(_on_list_message)
 LIST_FINISHED = _lib.LIST_FINISHED_FN(_on_list_finished)
+KEEP_ROUND = _lib.KEEP_ROUND_FN(_on_keep_round)
+ENTRY_REMOVED = _lib.ENTRY_REMOVED_FN(_on_entry_removed)
+WATCH_CHANGED = _lib.WATCH_CHANGED_FN(_on_watch_changed)
+RUN_FINISHED = _lib.RUN_FINISHED_FN(_on_run_finished)
 
 # NULL function pointers, for callbacks the user did not give.
 NO_ENTRY_UPDATED = _lib.ENTRY_UPDATED_FN()
@@ -459,4 +515,8 @@ _TRAMPOLINES: Tuple[Any, ...] = (
     GET_RECEIVED,
     LIST_MESSAGE,
     LIST_FINISHED,
+    KEEP_ROUND,
+    ENTRY_REMOVED,
+    WATCH_CHANGED,
+    RUN_FINISHED,
 )

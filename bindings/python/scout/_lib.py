@@ -128,6 +128,10 @@ PUT_FINISHED_FN = CFUNCTYPE(None, c_void_p, c_int, c_void_p, c_uint32)
 GET_RECEIVED_FN = CFUNCTYPE(None, c_void_p, c_int, c_void_p, c_size_t, c_void_p)
 LIST_MESSAGE_FN = CFUNCTYPE(None, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p)
 LIST_FINISHED_FN = CFUNCTYPE(None, c_void_p, c_int, c_size_t)
+KEEP_ROUND_FN = CFUNCTYPE(None, c_void_p, c_int, c_int64, c_uint32, c_uint32)
+RUN_FINISHED_FN = CFUNCTYPE(None, c_void_p, c_int)
+ENTRY_REMOVED_FN = CFUNCTYPE(None, c_void_p, c_uint32, c_int64)
+WATCH_CHANGED_FN = CFUNCTYPE(None, c_void_p, c_int64, c_size_t, c_size_t)
 
 
 class SessionOptions(Structure):
@@ -146,6 +150,10 @@ class SessionOptions(Structure):
         # Appended after release 0.2.0 (past its 64 bytes, padding included).
         ("reserved", c_int),
         ("port_map", c_int),
+        # Keeping, watching, removing.
+        ("tombstone_ttl_ms", c_int64),
+        ("show_removed", c_int),
+        ("refresh_on_read", c_int),
     ]
 
 
@@ -162,6 +170,7 @@ class SwarmOptions(Structure):
         ("jitter", c_double),
         ("loss", c_double),
         ("seed", c_uint64),
+        ("item_ttl_ms", c_uint32),
     ]
 
 
@@ -171,6 +180,24 @@ class OpOptions(Structure):
     _fields_ = [
         ("size", c_size_t),
         ("timeout_ms", c_uint32),
+    ]
+
+
+class KeepOptions(Structure):
+    """struct scout_keep_options. Fields are only ever appended."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("interval_ms", c_uint32),
+    ]
+
+
+class WatchOptions(Structure):
+    """struct scout_watch_options. Fields are only ever appended."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("interval_ms", c_uint32),
     ]
 
 
@@ -257,6 +284,32 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("scout_swarm_join", _status, [_p, POINTER(SessionOptions), _handle_out, POINTER(c_uint32)]),
     ("scout_swarm_kill", _status, [_p, c_double, POINTER(c_uint32), _size_p]),
     ("scout_swarm_set_dead", _status, [_p, c_uint32, c_int]),
+    # Keeping, watching, removing
+    ("scout_keep_options_init", _status, [POINTER(KeepOptions)]),
+    ("scout_keep", _status, [_p, _p, POINTER(KeepOptions), _handle_out, KEEP_ROUND_FN, RUN_FINISHED_FN, _p]),
+    ("scout_keep_list", _status, [_p, _p, POINTER(KeepOptions), _handle_out, KEEP_ROUND_FN, RUN_FINISHED_FN, _p]),
+    (
+        "scout_session_kept",
+        _status,
+        [_p, c_size_t, POINTER(c_int), _p, POINTER(c_int64), POINTER(c_uint32), POINTER(c_int)],
+    ),
+    ("scout_watch_options_init", _status, [POINTER(WatchOptions)]),
+    (
+        "scout_watch",
+        _status,
+        [
+            _p,
+            _p,
+            _p,
+            POINTER(WatchOptions),
+            _handle_out,
+            ENTRY_UPDATED_FN,
+            ENTRY_REMOVED_FN,
+            WATCH_CHANGED_FN,
+            RUN_FINISHED_FN,
+            _p,
+        ],
+    ),
 ]
 
 

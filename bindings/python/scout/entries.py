@@ -205,7 +205,11 @@ class Entries(Handle, Mapping[int, Entry]):
 
     def remove(self, id: int) -> None:
         """Removes the entry with this id (KeyError if there is none); the
-        others keep their order."""
+        others keep their order. The removal reaches the other peers: the
+        entry becomes a tombstone, which the list hides, with an empty value
+        and a higher seq, so that the next synchronize publishes it and it
+        wins over the entry's older copies (``del entries[id]`` does the
+        same). :meth:`assign` brings the entry back."""
         del self[id]
 
     def copy(self) -> "Entries":

@@ -43,6 +43,11 @@ from ._handle import Handle
 from ._util import UINT32_MAX, bounded, fixed, handle_of, integer, read_str, u32
 from .entries import Entries, Entry
 from .errors import Timeout, check, error_for, last_error
+from .keep import Keeper, KeepRound, Kept, Removed, Watch, WatchChange
+from .keep import keep as _keep
+from .keep import keep_list as _keep_list
+from .keep import kept as _kept
+from .keep import watch as _watch
 from .messages import ListHead, ListMessage, Message, hash_arg
 
 __all__ = ["PortMapping", "Session", "Swarm", "WAN", "open_session"]
@@ -133,6 +138,18 @@ class Session(Handle):
             loopback or for a test swarm; ``True`` always, ``False`` never.
             The mapping is made in the background once the node has
             started; :attr:`port_mapping` reports it.
+        show_removed: report removals: ``on_entry`` (synchronize, watch)
+            also gets removed entries, as an entry with an empty value and
+            its tombstone's seq. By default they are hidden, as lists hide
+            them (:meth:`Entries.remove` leaves a tombstone that
+            synchronize publishes).
+        refresh_on_read: keep alive what the session reads: get and
+            get_list put each message they read again, a watch its list
+            (at most every half hour), byte for byte, to the closest nodes
+            that answered.
+        tombstone_ttl: how long, in seconds, a removed entry's tombstone
+            stays in the list (synchronize then leaves it out of what it
+            writes); ``None``: 30 days; a negative number: forever.
         start: start the node now (the default), which blocks until its
             first lookup through the bootstrap nodes has ended: milliseconds
             when a node answers, a few seconds when none does. With
@@ -165,6 +182,9 @@ class Session(Handle):
         timeout: Optional[float] = None,
         read_only: bool = False,
         port_map: Optional[bool] = None,
+        show_removed: bool = False,
+        refresh_on_read: bool = False,
+        tombstone_ttl: Optional[float] = None,
         start: bool = True,
     ) -> None:
         boot: Optional[bytes] = None
@@ -189,6 +209,7 @@ class Session(Handle):
                 bind = f"[{bind}]"  # an IPv6 literal
             listen = f"{bind}:{p}".encode()
         opts = _options(timeout, read_only, port_map, state_path)
+        _removal_options(opts, show_removed, refresh_on_read, tombstone_ttl)
         opts.bootstrap = boot
         opts.listen_addr = listen
         self._timeout: float = opts.timeout_ms / 1000 if opts.timeout_ms else _DEFAULT_TIMEOUT
@@ -608,6 +629,86 @@ class Session(Handle):
         return await self._run_async(*_reorder(self._get_list_op(head, limit), timeout))
 
 
+    # -- keeping and watching (scout.keep) ------------------------------------
+
+    def keep(
+        self, shared: bytes, *, interval: Optional[float] = None, on_round: Optional[Callable[[KeepRound], Any]] = None
+    ) -> Keeper:
+        """Keeps the entry list shared with a peer alive: puts its newest
+        signed item again, byte for byte, to the nodes now closest to it, at
+        once and then every ``interval`` seconds (default 1800, a quarter
+        of the 2-hour item lifetime), until the keeper is stopped (or the
+        session stops). ``on_round(KeepRound)`` is told of each round, on
+        the session's dispatcher thread. The list this session writes or
+        watches meanwhile becomes the one kept.
+
+        Returns:
+            A :class:`Keeper`: ``stop()``, ``wait()``, ``rounds``, and
+            ``with`` (stopped on exit).
+        """
+        return _keep(self, shared, interval, on_round)
+
+    def keep_list(
+        self,
+        head: HashLike,
+        *,
+        interval: Optional[float] = None,
+        on_round: Optional[Callable[[KeepRound], Any]] = None,
+    ) -> Keeper:
+        """Keeps the message list from ``head`` alive, as :meth:`keep` keeps
+        an entry list: reads its messages and puts each again, byte for
+        byte, to the nodes now closest to it, every ``interval``."""
+        return _keep_list(self, head, interval, on_round)
+
+    def kept(self) -> List[Kept]:
+        """What the session keeps alive: its keepers still running, in the
+        order they started."""
+        return _kept(self)
+
+    def watch(
+        self,
+        shared: bytes,
+        entries: Optional[Entries] = None,
+        *,
+        interval: Optional[float] = None,
+        on_entry: Optional[Callable[[Entry], Any]] = None,
+        on_removed: Optional[Callable[[Removed], Any]] = None,
+        on_change: Optional[Callable[[WatchChange], Any]] = None,
+    ) -> Watch:
+        """Watches the entry list shared with a peer: looks at once and
+        then every ``interval`` seconds (default 60), asking the closest
+        nodes for a version newer than the newest seen (they answer
+        without the value until there is one), and for each new version
+        calls ``on_entry`` per new or newer entry, ``on_removed`` per entry
+        removed, then ``on_change(WatchChange)``, on the session's
+        dispatcher thread. It never writes. ``entries`` (default: a list of
+        its own) is what the caller has: only what is newer is reported,
+        and it is replaced in place with the merged list at each version.
+
+        Returns:
+            A :class:`Watch`, which runs until ``stop()`` (or ``with``
+            ends); iterate it for its changes (``for change in watch``).
+        """
+        return _watch(self, shared, entries, interval, on_entry, on_removed, on_change, None)
+
+    def awatch(
+        self,
+        shared: bytes,
+        entries: Optional[Entries] = None,
+        *,
+        interval: Optional[float] = None,
+        on_entry: Optional[Callable[[Entry], Any]] = None,
+        on_removed: Optional[Callable[[Removed], Any]] = None,
+        on_change: Optional[Callable[[WatchChange], Any]] = None,
+    ) -> Watch:
+        """As :meth:`watch`, for asyncio: ``async for change in
+        session.awatch(shared)`` gets each :class:`WatchChange` on the
+        running loop; ``async with`` stops it on exit, and so does
+        cancelling the task that iterates."""
+        loop = asyncio.get_running_loop()
+        return _watch(self, shared, entries, interval, on_entry, on_removed, on_change, loop)
+
+
 class _Opening:
     """What :func:`open_session` returns: awaitable (a started session) and
     an async context manager (closed on exit)."""
@@ -676,6 +777,21 @@ def _options(
     opts.read_only = 1 if read_only else 0
     opts.port_map = {None: _lib.PORT_MAP_AUTO, True: _lib.PORT_MAP_ON, False: _lib.PORT_MAP_OFF}[port_map]
     return opts
+
+
+def _removal_options(
+    opts: _lib.SessionOptions, show_removed: bool, refresh_on_read: bool, tombstone_ttl: Optional[float]
+) -> None:
+    """Sets scout_session_options' fields of keeping and removing."""
+    opts.show_removed = 1 if show_removed else 0
+    opts.refresh_on_read = 1 if refresh_on_read else 0
+    if tombstone_ttl is not None:
+        if isinstance(tombstone_ttl, bool) or not isinstance(tombstone_ttl, (int, float)):
+            raise TypeError(f"tombstone_ttl must be a number of seconds, not {type(tombstone_ttl).__name__}")
+        if not math.isfinite(tombstone_ttl):
+            raise ValueError("tombstone_ttl must be a finite number of seconds")
+        ms = round(tombstone_ttl * 1000)
+        opts.tombstone_ttl_ms = -1 if tombstone_ttl < 0 else max(ms, 1)
 
 
 def _attach_log(opts: _lib.SessionOptions) -> int:
@@ -804,6 +920,9 @@ class Swarm(Handle):
             system choose every port.
         wan: put the swarm on this :class:`WAN` model; ``None``: plain
             loopback (no :meth:`kill` or :meth:`set_dead`).
+        item_ttl: how long, in seconds, the nodes keep an item after it
+            was last put (``None``: 2 hours): a short one lets a test show
+            in seconds what :meth:`Session.keep` keeps alive.
 
     Raises:
         InvalidArgument: too many nodes, or a WAN the library refuses
@@ -813,23 +932,29 @@ class Swarm(Handle):
 
     _WHAT = "swarm"
 
-    def __init__(self, nodes: int = 32, port: int = 0, *, wan: Optional[WAN] = None) -> None:
+    def __init__(
+        self, nodes: int = 32, port: int = 0, *, wan: Optional[WAN] = None, item_ttl: Optional[float] = None
+    ) -> None:
         n = u32(nodes, "nodes")
         p = integer(port, "port", 0, 65535)
         out = c_void_p()
-        if wan is None:
+        if wan is None and item_ttl is None:
             check(_L.scout_swarm_start(n, p, byref(out)), "swarm_start")
         else:
-            if not isinstance(wan, WAN):
-                raise TypeError(f"wan must be a scout.WAN or None, not {type(wan).__name__}")
             opts = _lib.SwarmOptions()
             check(_L.scout_swarm_options_init(byref(opts)), "swarm_options_init")
-            opts.nodes, opts.port, opts.wan = n, p, 1
-            opts.rtt_ms = _ms(wan.rtt, "rtt")
-            opts.max_rtt_ms = _ms(wan.max_rtt, "max_rtt")
-            opts.jitter = _fraction(wan.jitter, "jitter")
-            opts.loss = _fraction(wan.loss, "loss")
-            opts.seed = integer(wan.seed, "seed", 0, 2**64 - 1)
+            opts.nodes, opts.port = n, p
+            if wan is not None:
+                if not isinstance(wan, WAN):
+                    raise TypeError(f"wan must be a scout.WAN or None, not {type(wan).__name__}")
+                opts.wan = 1
+                opts.rtt_ms = _ms(wan.rtt, "rtt")
+                opts.max_rtt_ms = _ms(wan.max_rtt, "max_rtt")
+                opts.jitter = _fraction(wan.jitter, "jitter")
+                opts.loss = _fraction(wan.loss, "loss")
+                opts.seed = integer(wan.seed, "seed", 0, 2**64 - 1)
+            if item_ttl is not None:
+                opts.item_ttl_ms = _ms(item_ttl, "item_ttl")
             check(_L.scout_swarm_start_opts(byref(opts), byref(out)), "swarm_start_opts")
         h = handle_of(out, "swarm_start")
         self._own(h, _L.scout_swarm_free)
