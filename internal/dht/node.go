@@ -257,6 +257,7 @@ type counters struct {
 	malformed, unexpected, sendErrors atomic.Uint64
 	timeouts, verifyShed, panics      atomic.Uint64
 	resent, rateLimited, sendDropped  atomic.Uint64
+	replies, errors, datagramsOut     atomic.Uint64
 	queriesIn, queriesOut             [krpc.MethodPut + 1]atomic.Uint64
 }
 
@@ -280,7 +281,13 @@ type Stats struct {
 	Resent                            uint64 // queries sent again at their retransmission timeout
 	RateLimited                       uint64 // queries ignored: their source was over its rate
 	SendDropped                       uint64 // datagrams not sent: over Limits.SendRate
-	QueriesIn, QueriesOut             map[string]uint64
+	Replies, Errors                   uint64 // replies and KRPC errors to our queries
+	DatagramsOut                      uint64
+	// The routing table: nodes in it, good ones, questionable ones (not
+	// heard from lately, or failed once); the store: items and bytes.
+	Nodes, Good, Questionable int
+	StoredItems, StoredBytes  int
+	QueriesIn, QueriesOut     map[string]uint64
 }
 
 // Stats returns a snapshot of the node's counters.
@@ -291,11 +298,14 @@ func (n *Node) Stats() Stats {
 		Malformed: c.malformed.Load(), Unexpected: c.unexpected.Load(), SendErrors: c.sendErrors.Load(),
 		Timeouts: c.timeouts.Load(), VerifyShed: c.verifyShed.Load(), Panics: c.panics.Load(),
 		Resent: c.resent.Load(), RateLimited: c.rateLimited.Load(), SendDropped: c.sendDropped.Load(),
+		Replies: c.replies.Load(), Errors: c.errors.Load(), DatagramsOut: c.datagramsOut.Load(),
 		QueriesIn: map[string]uint64{}, QueriesOut: map[string]uint64{},
 	}
 	for m := range c.queriesIn {
 		s.QueriesIn[krpc.Method(m).String()] = c.queriesIn[m].Load()
 		s.QueriesOut[krpc.Method(m).String()] = c.queriesOut[m].Load()
 	}
+	s.Nodes, s.Good, s.Questionable = n.table.counts()
+	s.StoredItems, s.StoredBytes = n.store.Stats()
 	return s
 }

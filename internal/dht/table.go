@@ -361,6 +361,22 @@ func (t *table) len() int {
 	return len(t.byAddr)
 }
 
+// counts counts the nodes in the table, the good ones and the
+// questionable ones (not heard from lately, or failed once).
+func (t *table) counts() (nodes, good, questionable int) {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, p := range t.byAddr {
+		if t.good(p, now) {
+			good++
+		} else {
+			questionable++
+		}
+	}
+	return len(t.byAddr), good, questionable
+}
+
 // goodCount counts the good nodes in the table.
 func (t *table) goodCount() int {
 	now := t.now()

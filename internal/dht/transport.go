@@ -347,8 +347,10 @@ func (n *Node) complete(m *krpc.Msg, from netip.AddrPort) bool {
 	res := response{rtt: time.Since(t.start)}
 	if m.Y == krpc.KindReply {
 		res.r = &m.R
+		n.stats.replies.Add(1)
 	} else {
 		res.err = m.E
+		n.stats.errors.Add(1)
 	}
 	// The table first, so that the lookup the reply wakes sees it.
 	if m.Y == krpc.KindReply && !m.RO {
@@ -477,6 +479,7 @@ func (n *Node) write(b []byte, to netip.AddrPort) {
 		n.debug("sending to %v: %v", to, err)
 		return
 	}
+	n.stats.datagramsOut.Add(1)
 	n.stats.bytesOut.Add(uint64(len(b)))
 }
 

@@ -1,0 +1,34 @@
+package scout_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scout-dht/scout/scout"
+)
+
+// TestStatsCountWhatHappens: a session's statistics move with what it
+// does: its queries out and their replies, the table, the bytes.
+func TestStatsCountWhatHappens(t *testing.T) {
+	sw := swarm64(t)
+	s := newPeer(t, sw, scout.Options{})
+	before := s.Stats()
+	assert.Positive(t, before.GoodNodes, "joined")
+	put, err := s.Put(context.Background(), scout.Hash{}, []byte("counted"))
+	require.NoError(t, err)
+	_, err = sw.Sessions()[3].Get(context.Background(), put.Hash)
+	require.NoError(t, err)
+	after := s.Stats()
+	assert.Greater(t, after.QueriesOut["get"], before.QueriesOut["get"])
+	assert.Greater(t, after.QueriesOut["put"], before.QueriesOut["put"])
+	assert.Greater(t, after.Replies, before.Replies)
+	assert.Greater(t, after.BytesOut, before.BytesOut)
+	assert.Greater(t, after.DatagramsIn, before.DatagramsIn)
+	assert.Equal(t, after.Nodes, after.GoodNodes+after.QuestionableNodes)
+	assert.Zero(t, after.Malformed)
+	var zero scout.Session
+	assert.Equal(t, scout.Stats{}, zero.Stats(), "a session not started has none")
+}
