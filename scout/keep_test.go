@@ -126,13 +126,29 @@ func TestKeepOutlivesTheItemLifetime(t *testing.T) {
 	time.Sleep(5 * ttl)
 
 	bob := newPeer(t, sw, scout.Options{ReadOnly: true})
-	got, err := bob.Read(context.Background(), kept)
+	// A read that misses on a loaded machine is tried again: what is kept
+	// is found by one of three, what expired by none.
+	var got scout.ReadResult
+	for range 3 {
+		if got, err = bob.Read(context.Background(), kept); err == nil {
+			break
+		}
+	}
 	require.NoError(t, err, "the kept slot after 5 lifetimes")
 	e, _ := got.Entries.Get(1)
 	assert.Equal(t, "kept 10.0.0.1:4000", string(e.Value))
-	_, err = bob.Read(context.Background(), read)
+	for range 3 {
+		if _, err = bob.Read(context.Background(), read); err == nil {
+			break
+		}
+	}
 	assert.NoError(t, err, "the slot a refreshing reader reads, after 5 lifetimes")
-	msgs, err := bob.GetList(context.Background(), keptHead, 0)
+	var msgs []scout.Message
+	for range 3 {
+		if msgs, err = bob.GetList(context.Background(), keptHead, 0); err == nil {
+			break
+		}
+	}
 	require.NoError(t, err, "the kept list after 5 lifetimes")
 	require.Len(t, msgs, 3)
 	assert.Equal(t, "kept three", string(msgs[0].Contents))

@@ -70,12 +70,24 @@ def test_keep_outlives_the_item_lifetime() -> None:
 
                 with scout.Session(sw, **opts) as bob:  # type: ignore[arg-type]
                     with scout.Entries() as got:
-                        bob.synchronize(kept, got)
+                        # A read that misses on a loaded machine is tried
+                        # again: what is kept is found by one of three.
+                        for _ in range(3):
+                            bob.synchronize(kept, got)
+                            if 1 in got:
+                                break
                         assert got[1].value == b"kept 10.0.0.1:4000"
                     with scout.Entries() as got:
                         bob.synchronize(unkept, got)
                         assert len(got) == 0, "the list nobody keeps is gone"
-                    assert [m.message for m in bob.get_list(head)] == [b"kept two", b"kept one"]
+                    for attempt in range(3):
+                        try:
+                            msgs = bob.get_list(head)
+                            break
+                        except scout.NotFound:
+                            if attempt == 2:
+                                raise
+                    assert [m.message for m in msgs] == [b"kept two", b"kept one"]
                     with pytest.raises(scout.NotFound):
                         bob.get(lost)
             # Stopped on leaving the with: each ends once, without an error.
@@ -108,7 +120,7 @@ def test_watch_sees_a_change_and_a_removal(make_session: MakeSession) -> None:
     alice, bob = make_session(read_only=True), make_session(read_only=True)
     shared = shared_secret()
     mine = synced(alice, shared, id_1=b"laptop 10.0.0.5:4000", id_2=b"old phone")
-    interval = 0.3
+    interval = 0.5
     removed: List[scout.Removed] = []
     with mine, bob.watch(shared, interval=interval, on_removed=removed.append) as w:
         changes = iter(w)

@@ -160,7 +160,10 @@ impl Entries {
     }
 
     /// Removes the entry with this id, keeping the others' order; `false`
-    /// if there was none.
+    /// if there was none. The removal reaches the other peers: the entry
+    /// becomes a tombstone, which the list hides, with an empty value and
+    /// a higher seq, so that the next synchronize publishes it and it wins
+    /// over the entry's older copies. [`Entries::assign`] brings it back.
     pub fn remove(&mut self, id: u32) -> Result<bool> {
         raw_remove(self.raw, id)
     }

@@ -86,10 +86,12 @@ use std::sync::OnceLock;
 pub use scout_dht_sys as ffi;
 
 mod entries;
+mod keep;
 mod session;
 mod swarm;
 
 pub use entries::{Entries, EntriesMut, Entry, Iter};
+pub use keep::{KeepBuilder, KeepRound, Keeper, Kept, Removed, Watch, WatchBuilder, WatchChange};
 pub use session::{
     LogLevel, Message, Operation, Ops, PortMap, PortMapping, PortProtocol, Session, SessionBuilder,
     Stored, Synced,

@@ -41,7 +41,7 @@ const WAIT_GRACE: Duration = Duration::from_secs(10);
 const DEFAULT_TIMEOUT: Duration = Duration::from_millis(ffi::SCOUT_DEFAULT_TIMEOUT_MS as u64);
 
 /// A caught panic's payload.
-type Panic = Box<dyn Any + Send + 'static>;
+pub(crate) type Panic = Box<dyn Any + Send + 'static>;
 
 // ---------------------------------------------------------------------------
 // Results of operations
@@ -265,6 +265,10 @@ pub struct SessionBuilder {
     timeout: Duration,
     read_only: bool,
     port_map: PortMap,
+    show_removed: bool,
+    refresh_on_read: bool,
+    tombstone_ttl: Option<Duration>,
+    forever: bool,
     log: Option<(LogLevel, LogFn)>,
 }
 
@@ -277,6 +281,9 @@ impl fmt::Debug for SessionBuilder {
             .field("timeout", &self.timeout)
             .field("read_only", &self.read_only)
             .field("port_map", &self.port_map)
+            .field("show_removed", &self.show_removed)
+            .field("refresh_on_read", &self.refresh_on_read)
+            .field("tombstone_ttl", &self.tombstone_ttl)
             .field("log", &self.log.as_ref().map(|(level, _)| level))
             .finish()
     }
@@ -332,6 +339,33 @@ impl SessionBuilder {
     /// when it stops.
     pub fn port_map(mut self, port_map: PortMap) -> Self {
         self.port_map = port_map;
+        self
+    }
+
+    /// Report removals: the entries a synchronize reports as updated
+    /// ([`Synced::updated`]) then include removed ones, as an entry with an
+    /// empty value and its tombstone's seq. Default: hidden, as lists hide
+    /// them ([`Entries::remove`] leaves a tombstone that synchronize
+    /// publishes).
+    pub fn show_removed(mut self, show: bool) -> Self {
+        self.show_removed = show;
+        self
+    }
+
+    /// Keep alive what the session reads: get and get_list put each
+    /// message they read again, a watch its list (at most every half
+    /// hour), byte for byte, to the closest nodes that answered.
+    pub fn refresh_on_read(mut self, refresh: bool) -> Self {
+        self.refresh_on_read = refresh;
+        self
+    }
+
+    /// How long a removed entry's tombstone stays in the list (synchronize
+    /// then leaves it out of what it writes); `None`: forever. Default: 30
+    /// days.
+    pub fn tombstone_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.forever = ttl.is_none();
+        self.tombstone_ttl = ttl;
         self
     }
 
@@ -402,6 +436,9 @@ impl SessionBuilder {
             log_level: 0,
             reserved: 0,
             port_map: 0,
+            tombstone_ttl_ms: 0,
+            show_removed: 0,
+            refresh_on_read: 0,
         };
         // SAFETY: opts is a valid, writable options struct.
         check(unsafe { ffi::scout_session_options_init(&mut opts) })?;
@@ -412,6 +449,13 @@ impl SessionBuilder {
         opts.timeout_ms = timeout_ms;
         opts.read_only = c_int::from(self.read_only);
         opts.port_map = self.port_map.to_raw();
+        opts.show_removed = c_int::from(self.show_removed);
+        opts.refresh_on_read = c_int::from(self.refresh_on_read);
+        opts.tombstone_ttl_ms = match self.tombstone_ttl {
+            _ if self.forever => -1,
+            None => 0,
+            Some(ttl) => i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1),
+        };
 
         let mut log_user: *const LogState = ptr::null();
         if let Some((level, log)) = self.log {
@@ -562,6 +606,10 @@ impl Session {
             timeout: Duration::ZERO,
             read_only: false,
             port_map: PortMap::Auto,
+            show_removed: false,
+            refresh_on_read: false,
+            tombstone_ttl: None,
+            forever: false,
             log: None,
         }
     }
@@ -666,7 +714,7 @@ impl Session {
         self.raw.as_ptr()
     }
 
-    fn id(&self) -> usize {
+    pub(crate) fn id(&self) -> usize {
         self.raw.as_ptr() as usize
     }
 
@@ -828,7 +876,7 @@ impl Session {
     }
 
     /// Refuses a blocking call from this session's own dispatcher thread.
-    fn not_dispatching(&self) -> Result<()> {
+    pub(crate) fn not_dispatching(&self) -> Result<()> {
         if DISPATCHING.with(Cell::get) == self.id() {
             return Err(Error::new(
                 ErrorCode::WrongState,
@@ -1278,26 +1326,26 @@ impl Drop for Dispatching {
 
 /// Locks a mutex, ignoring poisoning (panics are caught at the boundary,
 /// the data stays consistent).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The body of every trampoline: nothing unwinds into C. A panic here is
 /// one of ours or a payload's drop; it was already reported by the hook.
-fn boundary(body: impl FnOnce()) {
+pub(crate) fn boundary(body: impl FnOnce()) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(body)) {
         std::mem::forget(payload);
     }
 }
 
 /// Runs user code of `session`'s operation, catching its panic.
-fn run_user(session: usize, f: impl FnOnce()) -> Option<Panic> {
+pub(crate) fn run_user(session: usize, f: impl FnOnce()) -> Option<Panic> {
     let _mark = Dispatching::enter(session);
     panic::catch_unwind(AssertUnwindSafe(f)).err()
 }
 
 /// Keeps the first panic of an operation.
-fn keep_panic(slot: &Mutex<Option<Panic>>, p: Option<Panic>) {
+pub(crate) fn keep_panic(slot: &Mutex<Option<Panic>>, p: Option<Panic>) {
     if let Some(p) = p {
         lock(slot).get_or_insert(p);
     }
@@ -1305,7 +1353,7 @@ fn keep_panic(slot: &Mutex<Option<Panic>>, p: Option<Panic>) {
 
 /// After starting an operation with `user`: on failure to start, takes the
 /// reference back (no callback will run) and returns the error.
-fn started<T>(
+pub(crate) fn started<T>(
     status: ffi::scout_status,
     user: *const T,
     handle: *mut ffi::scout_op,
@@ -1336,7 +1384,7 @@ fn started<T>(
 ///
 /// `user` must come from `Arc::into_raw::<T>` and its reference must still
 /// be held (by the operation, whose completion has not run yet).
-unsafe fn borrow_op<T>(user: *mut c_void) -> Arc<T> {
+pub(crate) unsafe fn borrow_op<T>(user: *mut c_void) -> Arc<T> {
     let user = user as *const T;
     // SAFETY: per the contract, user is a live Arc pointer.
     unsafe {
@@ -1351,7 +1399,7 @@ unsafe fn borrow_op<T>(user: *mut c_void) -> Arc<T> {
 /// # Safety
 ///
 /// If `len > 0`, `p` must point to `len` readable bytes that outlive `'a`.
-unsafe fn bytes<'a>(p: *const u8, len: usize) -> &'a [u8] {
+pub(crate) unsafe fn bytes<'a>(p: *const u8, len: usize) -> &'a [u8] {
     if p.is_null() || len == 0 {
         &[]
     } else {

@@ -91,6 +91,7 @@ pub struct SwarmBuilder {
     nodes: u32,
     port: u16,
     wan: Option<Wan>,
+    item_ttl: Option<Duration>,
 }
 
 impl SwarmBuilder {
@@ -113,6 +114,14 @@ impl SwarmBuilder {
         self
     }
 
+    /// How long the nodes keep an item after it was last put (default: 2
+    /// hours): a short one lets a test show in seconds what
+    /// [`Session::keeper`](crate::Session::keeper) keeps alive.
+    pub fn item_ttl(mut self, ttl: Duration) -> Self {
+        self.item_ttl = Some(ttl);
+        self
+    }
+
     /// Starts the nodes and returns once they have joined. Blocks.
     /// [`ErrorCode::InvalidArgument`] for more than 16,384 nodes, ports
     /// past 65,535 or a WAN the library refuses (a loss of 1 or more, a
@@ -132,11 +141,15 @@ impl SwarmBuilder {
             jitter: 0.0,
             loss: 0.0,
             seed: 0,
+            item_ttl_ms: 0,
         };
         // SAFETY: opts is a valid, writable options struct.
         check(unsafe { ffi::scout_swarm_options_init(&mut opts) })?;
         opts.nodes = self.nodes;
         opts.port = self.port;
+        if let Some(ttl) = self.item_ttl {
+            opts.item_ttl_ms = millis("item_ttl", ttl)?;
+        }
         if let Some(w) = self.wan {
             opts.wan = 1;
             opts.rtt_ms = millis("rtt", w.rtt)?;
@@ -161,12 +174,12 @@ fn millis(name: &str, d: Duration) -> Result<u32> {
     match u32::try_from(d.as_millis()) {
         Ok(0) if !d.is_zero() => Err(Error::new(
             ErrorCode::InvalidArgument,
-            format!("scout: the WAN's {name} {d:?} is under 1 ms"),
+            format!("scout: the swarm's {name} {d:?} is under 1 ms"),
         )),
         Ok(ms) => Ok(ms),
         Err(_) => Err(Error::new(
             ErrorCode::InvalidArgument,
-            format!("scout: the WAN's {name} {d:?} is over u32::MAX milliseconds"),
+            format!("scout: the swarm's {name} {d:?} is over u32::MAX milliseconds"),
         )),
     }
 }

@@ -507,7 +507,7 @@ fn ffi_mirrors_the_header() {
         "no function beyond the header's"
     );
     let c_cbs = c_callbacks(&h);
-    assert_eq!(c_cbs.len(), 8, "callback types in the header: {c_cbs:?}");
+    assert_eq!(c_cbs.len(), 12, "callback types in the header: {c_cbs:?}");
     assert_eq!(rust_callbacks(&rust), c_cbs);
 
     // Every numeric #define and enum value.
@@ -607,6 +607,8 @@ fn ffi_mirrors_the_header() {
         "scout_session_options",
         "scout_op_options",
         "scout_swarm_options",
+        "scout_keep_options",
+        "scout_watch_options",
     ] {
         assert_eq!(
             rust_fields(&rust, name),

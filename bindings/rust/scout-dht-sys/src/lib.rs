@@ -219,6 +219,13 @@ pub struct scout_session_options {
     pub reserved: c_int,
     /// A [`scout_port_map`]; 0 is [`SCOUT_PORT_MAP_AUTO`].
     pub port_map: c_int,
+    /// How long a removed entry's tombstone stays in the list, in
+    /// milliseconds. 0: 30 days; negative: forever.
+    pub tombstone_ttl_ms: i64,
+    /// Nonzero: `entry_updated` is also called for removed entries.
+    pub show_removed: c_int,
+    /// Nonzero: readers put again, byte for byte, what they read.
+    pub refresh_on_read: c_int,
 }
 
 /// `scout_entry_updated_fn`: one entry read from the DHT that is new or
@@ -312,7 +319,54 @@ pub struct scout_swarm_options {
     pub loss: f64,
     /// Seeds the delays and the choice of victims.
     pub seed: u64,
+    /// How long the nodes keep an item after it was last put, in
+    /// milliseconds. 0: 2 hours.
+    pub item_ttl_ms: u32,
 }
+
+/// `scout_keep_options`. Initialize with [`scout_keep_options_init`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct scout_keep_options {
+    /// `sizeof(scout_keep_options)`, as set by the `_init` function.
+    pub size: usize,
+    /// The time between two puts, in milliseconds. 0: 30 minutes.
+    pub interval_ms: u32,
+}
+
+/// `scout_keep_round_fn`: one round of [`scout_keep`] or [`scout_keep_list`].
+pub type scout_keep_round_fn = Option<
+    unsafe extern "C" fn(
+        user: *mut c_void,
+        status: scout_status,
+        seq: i64,
+        items: u32,
+        stored: u32,
+    ),
+>;
+
+/// `scout_run_finished_fn`: completion of [`scout_keep`], [`scout_keep_list`]
+/// and [`scout_watch`]; `SCOUT_CANCELLED` once stopped.
+pub type scout_run_finished_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, status: scout_status)>;
+
+/// `scout_watch_options`. Initialize with [`scout_watch_options_init`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct scout_watch_options {
+    /// `sizeof(scout_watch_options)`, as set by the `_init` function.
+    pub size: usize,
+    /// The time between two looks, in milliseconds. 0: one minute.
+    pub interval_ms: u32,
+}
+
+/// `scout_entry_removed_fn`: an entry a peer removed, seen by [`scout_watch`].
+pub type scout_entry_removed_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, id: u32, seq: i64)>;
+
+/// `scout_watch_changed_fn`: a new version of the watched list.
+pub type scout_watch_changed_fn =
+    Option<unsafe extern "C" fn(user: *mut c_void, seq: i64, updated: usize, removed: usize)>;
 
 // ---------------------------------------------------------------------------
 // Functions
@@ -639,4 +693,55 @@ extern "C" {
     ) -> scout_status;
     /// Kills one node or brings it back.
     pub fn scout_swarm_set_dead(swarm: *mut scout_swarm, index: u32, dead: c_int) -> scout_status;
+
+    // Keeping, watching, removing.
+    /// Sets `opts->size` and every other field to zero (all defaults).
+    pub fn scout_keep_options_init(opts: *mut scout_keep_options) -> scout_status;
+    /// Keeps the entry list under `shared_secret` alive until cancelled.
+    pub fn scout_keep(
+        session: *mut scout_session,
+        shared_secret: *const u8,
+        opts: *const scout_keep_options,
+        op: *mut *mut scout_op,
+        round: scout_keep_round_fn,
+        finished: scout_run_finished_fn,
+        user: *mut c_void,
+    ) -> scout_status;
+    /// Keeps the message list from `head` alive until cancelled.
+    pub fn scout_keep_list(
+        session: *mut scout_session,
+        head: *const u8,
+        opts: *const scout_keep_options,
+        op: *mut *mut scout_op,
+        round: scout_keep_round_fn,
+        finished: scout_run_finished_fn,
+        user: *mut c_void,
+    ) -> scout_status;
+    /// The `index`-th thing the session keeps alive; `SCOUT_NOT_FOUND` past
+    /// the last. `target` points to [`SCOUT_HASH_SIZE`] bytes; any output
+    /// may be NULL.
+    pub fn scout_session_kept(
+        session: *const scout_session,
+        index: usize,
+        is_list: *mut c_int,
+        target: *mut u8,
+        seq: *mut i64,
+        rounds: *mut u32,
+        last: *mut scout_status,
+    ) -> scout_status;
+    /// Sets `opts->size` and every other field to zero (all defaults).
+    pub fn scout_watch_options_init(opts: *mut scout_watch_options) -> scout_status;
+    /// Watches the entry list under `shared_secret` until cancelled.
+    pub fn scout_watch(
+        session: *mut scout_session,
+        shared_secret: *const u8,
+        entries: *mut scout_entries,
+        opts: *const scout_watch_options,
+        op: *mut *mut scout_op,
+        entry_updated: scout_entry_updated_fn,
+        entry_removed: scout_entry_removed_fn,
+        changed: scout_watch_changed_fn,
+        finished: scout_run_finished_fn,
+        user: *mut c_void,
+    ) -> scout_status;
 }
