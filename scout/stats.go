@@ -1,5 +1,7 @@
 package scout
 
+import "net/netip"
+
 // Stats is a snapshot of what a session's node is doing. Counters count
 // since the session started.
 type Stats struct {
@@ -21,6 +23,11 @@ type Stats struct {
 	// Datagrams refused: malformed, from a source over its rate limit,
 	// not sent because of the bound on bytes sent.
 	Malformed, RateLimited, SendDropped uint64
+	// The external address other nodes see us at (BEP 42's "ip" in their
+	// replies; invalid until three agree), and whether the node's id is a
+	// BEP 42 id for it (the node takes one when the address is public).
+	ExternalAddr netip.Addr
+	IDSecure     bool
 }
 
 // Stats returns a snapshot of the session's statistics (zero before
@@ -40,5 +47,6 @@ func (s *Session) Stats() Stats {
 		Replies: d.Replies, Errors: d.Errors, Timeouts: d.Timeouts, Resent: d.Resent,
 		DatagramsIn: d.DatagramsIn, DatagramsOut: d.DatagramsOut, BytesIn: d.BytesIn, BytesOut: d.BytesOut,
 		Malformed: d.Malformed, RateLimited: d.RateLimited, SendDropped: d.SendDropped,
+		ExternalAddr: d.External, IDSecure: d.ExternalSecure,
 	}
 }

@@ -24,7 +24,7 @@ func TestLookupsFindTheClosestNodes(t *testing.T) {
 		copy(target[:], randomBytes(20))
 		ids := make([]ID, count)
 		for j, n := range nodes {
-			ids[j] = n.id
+			ids[j] = n.ID()
 		}
 		slices.SortFunc(ids, func(a, b ID) int { return xorCompare(target, a, b) })
 		res, err := nodes[(i*7)%count].lookup(context.Background(), lookupSpec{

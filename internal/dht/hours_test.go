@@ -83,7 +83,7 @@ func TestTablesStayGoodForHours(t *testing.T) {
 	dead := map[ID]bool{}
 	for _, n := range nodes {
 		if conns[n].Dead() {
-			dead[n.id] = true
+			dead[n.ID()] = true
 		}
 	}
 	for _, n := range live {
@@ -103,7 +103,7 @@ func TestTablesStayGoodForHours(t *testing.T) {
 		copy(target[:], randomBytes(20))
 		ids := make([]ID, 0, len(live))
 		for _, n := range live {
-			ids = append(ids, n.id)
+			ids = append(ids, n.ID())
 		}
 		slices.SortFunc(ids, func(a, b ID) int { return xorCompare(target, a, b) })
 		res, err := live[i%len(live)].lookup(ctx, lookupSpec{target: target, method: krpc.MethodFindNode, args: krpc.Args{Target: target, HasTarget: true},

@@ -118,7 +118,7 @@ type lookup struct {
 func (n *Node) lookup(ctx context.Context, spec lookupSpec) ([]lookupResult, error) {
 	l := &lookup{n: n, spec: spec, finished: make(chan struct{}), typical: n.table.typical()}
 	args := spec.args
-	args.ID = n.id
+	args.ID = n.ID()
 	l.args = &args
 	l.mu.Lock()
 	l.seed()
@@ -173,7 +173,7 @@ func (l *lookup) seed() {
 // out lately. It reports whether it did.
 func (l *lookup) add(c Contact) bool {
 	c.Addr = NormAddr(c.Addr)
-	if len(l.cands) >= maxCandidates || !c.Addr.IsValid() || c.Addr.Port() == 0 || c.HasID && c.ID == l.n.id {
+	if len(l.cands) >= maxCandidates || !c.Addr.IsValid() || c.Addr.Port() == 0 || c.HasID && c.ID == l.n.ID() {
 		return false
 	}
 	for _, have := range l.cands {

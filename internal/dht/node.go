@@ -49,12 +49,14 @@ type Config struct {
 
 // Node is one DHT node. Its methods are safe to call from many goroutines.
 type Node struct {
-	id       ID
+	self     atomic.Pointer[ID] // changes when BEP 42 asks for an id for our address
 	conn     Conn
 	table    *table
 	store    *Store
 	tokens   *tokens
 	limits   Limits
+	external externalVote
+	rejoin   atomic.Bool // a rejoin under a new id is under way
 	queries  *queryLimiter
 	sends    *sendLimiter // nil: no bound
 	readOnly bool
@@ -91,7 +93,6 @@ func New(cfg Config) *Node {
 		now = time.Now
 	}
 	n := &Node{
-		id:         cfg.ID,
 		conn:       cfg.Conn,
 		table:      newTableTiming(cfg.ID, cfg.Timing, now),
 		store:      NewStore(cfg.Store, now),
@@ -104,6 +105,8 @@ func New(cfg Config) *Node {
 		loopDone:   make(chan struct{}),
 		upkeepDone: make(chan struct{}),
 	}
+	id := cfg.ID
+	n.self.Store(&id)
 	n.life, n.end = context.WithCancel(context.Background())
 	n.queries = newQueryLimiter(n.limits, now)
 	if n.limits.SendRate > 0 {
@@ -126,7 +129,7 @@ func New(cfg Config) *Node {
 const socketBuffer = 4 << 20
 
 // ID returns the node's id.
-func (n *Node) ID() ID { return n.id }
+func (n *Node) ID() ID { return *n.self.Load() }
 
 // Addr returns the socket's address.
 func (n *Node) Addr() netip.AddrPort {
@@ -287,7 +290,11 @@ type Stats struct {
 	// heard from lately, or failed once); the store: items and bytes.
 	Nodes, Good, Questionable int
 	StoredItems, StoredBytes  int
-	QueriesIn, QueriesOut     map[string]uint64
+	// The external address other nodes report (BEP 42; invalid until
+	// three agree), and whether our id is a BEP 42 id for it.
+	External              netip.Addr
+	ExternalSecure        bool
+	QueriesIn, QueriesOut map[string]uint64
 }
 
 // Stats returns a snapshot of the node's counters.
@@ -307,5 +314,6 @@ func (n *Node) Stats() Stats {
 	}
 	s.Nodes, s.Good, s.Questionable = n.table.counts()
 	s.StoredItems, s.StoredBytes = n.store.Stats()
+	s.External, s.ExternalSecure = n.External()
 	return s
 }

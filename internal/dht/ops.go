@@ -22,7 +22,7 @@ type Answer struct {
 
 // Ping asks addr for its id; an answer puts the node in the table.
 func (n *Node) Ping(ctx context.Context, addr netip.AddrPort) error {
-	return n.query(ctx, addr, krpc.MethodPing, &krpc.Args{ID: n.id}).err
+	return n.query(ctx, addr, krpc.MethodPing, &krpc.Args{ID: n.ID()}).err
 }
 
 // FindNode looks up target with find_node queries, which fills the table
@@ -44,7 +44,7 @@ func (n *Node) FindNode(ctx context.Context, target ID) (int, error) {
 // a way into every part of the id space. It reports whether any node
 // answered.
 func (n *Node) Bootstrap(ctx context.Context) bool {
-	answered, _ := n.FindNode(ctx, n.id)
+	answered, _ := n.FindNode(ctx, n.ID())
 	if answered == 0 && n.table.len() == 0 {
 		return false // nobody answered
 	}
@@ -56,7 +56,7 @@ func (n *Node) Bootstrap(ctx context.Context) bool {
 		go func() {
 			defer wg.Done()
 			defer n.recoverPanic("a bucket refresh")
-			_, _ = n.FindNode(ctx, randomIDInBucket(n.id, i, r))
+			_, _ = n.FindNode(ctx, randomIDInBucket(n.ID(), i, r))
 		}()
 	}
 	wg.Wait()
@@ -95,7 +95,7 @@ func (n *Node) Get(ctx context.Context, target ID, seq int64, hasSeq bool, stop 
 // the answers of those that answered.
 func (n *Node) GetFrom(ctx context.Context, target ID, nodes []Contact) []Answer {
 	v := newVerifier(target)
-	args := &krpc.Args{ID: n.id, Target: target, HasTarget: true}
+	args := &krpc.Args{ID: n.ID(), Target: target, HasTarget: true}
 	qs := make([]outQuery, len(nodes))
 	for i, c := range nodes {
 		qs[i] = outQuery{to: c.Addr, method: krpc.MethodGet, args: args}
@@ -265,7 +265,7 @@ func (p *putRound) query(a Answer) *txn {
 		return nil
 	}
 	p.asked[a.Node.Addr] = true
-	args := &krpc.Args{ID: p.n.id, Token: a.Token, V: p.it.V, Salt: p.it.Salt}
+	args := &krpc.Args{ID: p.n.ID(), Token: a.Token, V: p.it.V, Salt: p.it.Salt}
 	if p.it.Mutable {
 		args.K, args.HasK, args.Sig, args.HasSig, args.Seq, args.HasSeq = p.it.K, true, p.it.Sig, true, p.it.Seq, true
 	}

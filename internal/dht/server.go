@@ -15,7 +15,7 @@ func (n *Node) answer(m *krpc.Msg, from netip.AddrPort) {
 	}
 	n.meet(m, from)
 	a := &m.A
-	r := krpc.Return{ID: n.id, HasID: true}
+	r := krpc.Return{ID: n.ID(), HasID: true}
 	var nodes [bucketSize * krpc.NodeInfo4Size]byte
 	switch m.Q {
 	case krpc.MethodPing, krpc.MethodAnnouncePeer:

@@ -11,7 +11,8 @@ import (
 type peer struct {
 	Contact
 	lastResponse time.Time
-	fails        int // consecutive unanswered queries
+	fails        int  // consecutive unanswered queries
+	secure       bool // its id is a BEP 42 id for its address (or it is exempt)
 	rtt          rttEstimator
 }
 
@@ -132,7 +133,7 @@ func (t *table) responded(id ID, addr netip.AddrPort, rtt time.Duration) {
 		p = nil
 	}
 	if p == nil {
-		p = &peer{Contact: Contact{ID: id, HasID: true, Addr: addr}}
+		p = &peer{Contact: Contact{ID: id, HasID: true, Addr: addr}, secure: idValid(id, addr.Addr())}
 		if !t.insertLocked(p, now) {
 			return
 		}
@@ -146,8 +147,9 @@ func (t *table) responded(id ID, addr netip.AddrPort, rtt time.Duration) {
 }
 
 // insertLocked adds p to its bucket. In a full bucket, p replaces the
-// node that failed most; when none failed, p waits in the bucket's
-// replacement cache (the upkeep pings nodes that grew questionable, and
+// node that failed most, or when none failed and p's id follows BEP 42,
+// the longest silent node whose id does not; otherwise p waits in the
+// bucket's replacement cache (the upkeep pings nodes that grew questionable, and
 // the first replacement takes the place of one that fails). It reports
 // whether p entered the bucket.
 func (t *table) insertLocked(p *peer, now time.Time) bool {
@@ -158,6 +160,15 @@ func (t *table) insertLocked(p *peer, now time.Time) bool {
 		for j, q := range b.nodes {
 			if q.fails > 0 && (worst < 0 || q.fails > b.nodes[worst].fails) {
 				worst = j
+			}
+		}
+		if worst < 0 && p.secure {
+			// Nodes whose ids follow BEP 42 are preferred: one takes the
+			// place of the longest silent node whose id does not.
+			for j, q := range b.nodes {
+				if !q.secure && (worst < 0 || q.lastResponse.Before(b.nodes[worst].lastResponse)) {
+					worst = j
+				}
 			}
 		}
 		if worst < 0 {
@@ -359,6 +370,27 @@ func (t *table) len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.byAddr)
+}
+
+// rekey moves every node to the bucket it belongs in under a new id of
+// ours.
+func (t *table) rekey(self ID) {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var all []*peer
+	for i := range t.buckets {
+		all = append(all, t.buckets[i].nodes...)
+		all = append(all, t.buckets[i].repl...)
+		t.buckets[i] = bucket{}
+	}
+	clear(t.byAddr)
+	t.self = self
+	for _, p := range all {
+		if p.ID != self && t.byAddr[p.Addr] == nil {
+			t.insertLocked(p, now)
+		}
+	}
 }
 
 // counts counts the nodes in the table, the good ones and the

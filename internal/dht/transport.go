@@ -356,6 +356,11 @@ func (n *Node) complete(m *krpc.Msg, from netip.AddrPort) bool {
 	if m.Y == krpc.KindReply && !m.RO {
 		n.table.responded(m.R.ID, from, res.rtt)
 	}
+	if m.Y == krpc.KindReply && m.IP.IsValid() {
+		if ext, changed := n.external.vote(m.IP.Addr(), from.Addr()); changed {
+			n.externalChanged(ext)
+		}
+	}
 	n.finishLocked(t, res)
 	n.unlock()
 	return true
@@ -451,7 +456,7 @@ func (n *Node) verify(addr netip.AddrPort) {
 	}
 	n.verifying[addr] = struct{}{}
 	n.mu.Unlock()
-	args := &krpc.Args{ID: n.id}
+	args := &krpc.Args{ID: n.ID()}
 	n.send(&txn{to: addr, method: krpc.MethodPing, args: args, done: func(response) {
 		n.mu.Lock()
 		delete(n.verifying, addr)

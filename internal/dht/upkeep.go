@@ -67,7 +67,7 @@ func (n *Node) upkeepRound() (enough bool) {
 	}
 	if qs := n.table.questionable(upkeepPings); len(qs) > 0 {
 		out := make([]outQuery, len(qs))
-		args := &krpc.Args{ID: n.id}
+		args := &krpc.Args{ID: n.ID()}
 		for i, c := range qs {
 			out[i] = outQuery{to: c.Addr, method: krpc.MethodPing, args: args}
 		}
@@ -76,7 +76,7 @@ func (n *Node) upkeepRound() (enough bool) {
 	for _, i := range n.table.staleBuckets() {
 		var r [20]byte
 		rand.Read(r[:])
-		_, _ = n.FindNode(ctx, randomIDInBucket(n.id, i, r))
+		_, _ = n.FindNode(ctx, randomIDInBucket(n.ID(), i, r))
 		if ctx.Err() != nil {
 			break
 		}
