@@ -116,11 +116,15 @@ func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	dst := n.nodes[netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port())]
 	n.mu.RUnlock()
 	if dst == nil {
-		return c.UDPConn.WriteToUDPAddrPort(b, addr)
+		// An endpoint outside the network (a client of the swarm): this
+		// node's side of the model applies, its access delay and loss, and
+		// a dead node sends it nothing.
+		dst = outside
+	} else {
+		n.sent.Add(1)
+		dst.in.Add(1)
 	}
-	n.sent.Add(1)
 	c.out.Add(1)
-	dst.in.Add(1)
 	if c.dead.Load() || dst.dead.Load() || c.group.Load() != dst.group.Load() {
 		n.blocked.Add(1)
 		return len(b), nil
@@ -153,8 +157,32 @@ func (c *Conn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	return len(b), nil
 }
 
+// outside stands for any endpoint that is not a node of the network: no
+// delay of its own, never dead, in partition 0.
+var outside = &Conn{}
+
+// ReadFromUDPAddrPort reads the next datagram for the node. A dead node
+// reads nothing from outside the network (the nodes of the network drop
+// what they send it themselves).
+func (c *Conn) ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error) {
+	for {
+		n, from, err := c.UDPConn.ReadFromUDPAddrPort(b)
+		if err != nil || !c.dead.Load() {
+			return n, from, err
+		}
+		c.net.mu.RLock()
+		member := c.net.nodes[netip.AddrPortFrom(from.Addr().Unmap(), from.Port())] != nil
+		c.net.mu.RUnlock()
+		if member {
+			return n, from, err // sent before it died
+		}
+		c.net.blocked.Add(1)
+	}
+}
+
 // Datagrams returns how many datagrams this node wrote to other nodes of
-// the network and how many they wrote to it (lost or not).
+// the network (or outside it) and how many the nodes wrote to it (lost or
+// not).
 func (c *Conn) Datagrams() (out, in uint64) { return c.out.Load(), c.in.Load() }
 
 // Access returns the node's one-way access delay.
@@ -180,9 +208,14 @@ func (n *Network) Node(i int) *Conn {
 // Index returns the node's number.
 func (c *Conn) Index() int { return c.index }
 
-// Kill makes a fraction of the nodes (of all of them), chosen from the
-// seed among the live ones not excluded, black holes, and returns them.
+// Kill makes a fraction (0 to 1) of the nodes (of all of them), chosen
+// from the seed among the live ones not excluded, black holes, and returns
+// them.
 func (n *Network) Kill(fraction float64, exclude func(*Conn) bool) []*Conn {
+	if !(fraction > 0) { // also NaN
+		return nil
+	}
+	fraction = min(fraction, 1)
 	n.mu.Lock()
 	var live []*Conn
 	for _, c := range n.order {

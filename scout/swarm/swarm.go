@@ -82,7 +82,7 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 	timeout := 10 * time.Second
 	socket := func(int) func(*net.UDPConn) scout.PacketConn { return nil }
 	if w := opts.WAN; w != nil {
-		if w.RTT < 0 || w.MaxRTT < 0 || w.Jitter < 0 || w.Loss < 0 || w.Loss >= 1 {
+		if w.RTT < 0 || w.MaxRTT < 0 || !(w.Jitter >= 0) || !(w.Loss >= 0) || w.Loss >= 1 { // NaN fails too
 			return nil, fmt.Errorf("%w: WAN model %+v", scout.ErrInvalidArgument, *w)
 		}
 		sw.net = netsim.New(netsim.Model{RTT: w.RTT, MaxRTT: w.MaxRTT, Jitter: w.Jitter, Loss: w.Loss, Seed: w.Seed})
@@ -196,6 +196,12 @@ func (s *Swarm) Sessions() []*scout.Session {
 func (s *Swarm) Join(ctx context.Context, opts scout.Options) (*scout.Session, error) {
 	s.mu.Lock()
 	i := len(s.nodes)
+	s.nodes = append(s.nodes, nil) // taken: a Join beside this one gets the next
+	if s.net != nil {
+		for len(s.conns) <= i {
+			s.conns = append(s.conns, nil)
+		}
+	}
 	s.mu.Unlock()
 	opts.ListenAddr = "127.0.0.1:0"
 	opts.Bootstrap = []string{s.Bootstrap()}
@@ -207,9 +213,6 @@ func (s *Swarm) Join(ctx context.Context, opts scout.Options) (*scout.Session, e
 		opts.Socket = func(c *net.UDPConn) scout.PacketConn {
 			wc := s.net.Wrap(c, i)
 			s.mu.Lock()
-			for len(s.conns) <= i {
-				s.conns = append(s.conns, nil)
-			}
 			s.conns[i] = wc
 			s.mu.Unlock()
 			return wc
@@ -220,9 +223,6 @@ func (s *Swarm) Join(ctx context.Context, opts scout.Options) (*scout.Session, e
 		return nil, err
 	}
 	s.mu.Lock()
-	for len(s.nodes) <= i {
-		s.nodes = append(s.nodes, nil)
-	}
 	s.nodes[i] = sess
 	s.mu.Unlock()
 	if err := sess.Start(ctx); err != nil {
@@ -259,6 +259,9 @@ func (s *Swarm) Kill(fraction float64) ([]int, error) {
 	if s.net == nil {
 		return nil, errNoWAN
 	}
+	if !(fraction >= 0 && fraction <= 1) {
+		return nil, fmt.Errorf("%w: a fraction of %v of the nodes", scout.ErrInvalidArgument, fraction)
+	}
 	first := s.conn(0)
 	victims := s.net.Kill(fraction, func(c *netsim.Conn) bool { return c == first })
 	out := make([]int, len(victims))
@@ -273,19 +276,29 @@ func (s *Swarm) SetDead(i int, dead bool) error {
 	if s.net == nil {
 		return errNoWAN
 	}
-	s.conn(i).SetDead(dead)
+	c := s.conn(i)
+	if c == nil {
+		return fmt.Errorf("%w: no node %d", scout.ErrInvalidArgument, i)
+	}
+	c.SetDead(dead)
 	return nil
 }
 
-// conn returns node i's socket on the WAN.
+// conn returns node i's socket on the WAN, or nil for no such node.
 func (s *Swarm) conn(i int) *netsim.Conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if i < 0 || i >= len(s.conns) {
+		return nil
+	}
 	return s.conns[i]
 }
 
-// Dead reports whether node i is dead.
-func (s *Swarm) Dead(i int) bool { return s.net != nil && s.conn(i).Dead() }
+// Dead reports whether node i is dead (false for no such node).
+func (s *Swarm) Dead(i int) bool {
+	c := s.conn(i)
+	return c != nil && c.Dead()
+}
 
 // Partition puts node i in partition g: it hears only the nodes in the
 // same partition (every node starts in partition 0).
@@ -293,25 +306,32 @@ func (s *Swarm) Partition(i, g int) error {
 	if s.net == nil {
 		return errNoWAN
 	}
-	s.conn(i).SetPartition(g)
+	c := s.conn(i)
+	if c == nil {
+		return fmt.Errorf("%w: no node %d", scout.ErrInvalidArgument, i)
+	}
+	c.SetPartition(g)
 	return nil
 }
 
-// RTT returns the round trip the WAN gives nodes i and j, without jitter.
+// RTT returns the round trip the WAN gives nodes i and j, without jitter
+// (0 for no such node).
 func (s *Swarm) RTT(i, j int) time.Duration {
-	if s.net == nil {
+	a, b := s.conn(i), s.conn(j)
+	if a == nil || b == nil {
 		return 0
 	}
-	return netsim.RTT(s.conn(i), s.conn(j))
+	return netsim.RTT(a, b)
 }
 
 // Datagrams returns how many datagrams node i wrote to the others and how
 // many they wrote to it.
 func (s *Swarm) Datagrams(i int) (out, in uint64) {
-	if s.net == nil {
+	c := s.conn(i)
+	if c == nil {
 		return 0, 0
 	}
-	return s.conn(i).Datagrams()
+	return c.Datagrams()
 }
 
 // WANStats counts the datagrams between the swarm's nodes.

@@ -2,7 +2,9 @@ package swarm_test
 
 import (
 	"context"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,4 +63,40 @@ func TestSwarmBadOptions(t *testing.T) {
 	assert.ErrorIs(t, err, scout.ErrInvalidArgument)
 	_, err = swarm.Start(context.Background(), swarm.Options{Nodes: 10, Port: 65530})
 	assert.ErrorIs(t, err, scout.ErrInvalidArgument)
+}
+
+// TestWANBadInput: the WAN's methods refuse what makes no sense instead of
+// panicking.
+func TestWANBadInput(t *testing.T) {
+	_, err := swarm.Start(context.Background(), swarm.Options{Nodes: 2, WAN: &swarm.WAN{Loss: math.NaN()}})
+	assert.ErrorIs(t, err, scout.ErrInvalidArgument)
+	sw, err := swarm.Start(context.Background(), swarm.Options{Nodes: 4, WAN: &swarm.WAN{RTT: time.Millisecond}})
+	require.NoError(t, err)
+	defer sw.Close()
+	for _, f := range []float64{-0.1, 1.5, math.NaN()} {
+		_, err := sw.Kill(f)
+		assert.ErrorIs(t, err, scout.ErrInvalidArgument, "%v", f)
+	}
+	assert.ErrorIs(t, sw.SetDead(99, true), scout.ErrInvalidArgument)
+	assert.ErrorIs(t, sw.Partition(-1, 1), scout.ErrInvalidArgument)
+	assert.False(t, sw.Dead(99))
+	assert.Zero(t, sw.RTT(0, 99))
+	out, in := sw.Datagrams(99)
+	assert.Zero(t, out+in)
+
+	// A client outside the swarm's WAN gets no answer from a dead node,
+	// and answers from the live ones.
+	client, err := scout.NewSession(scout.Options{ListenAddr: "127.0.0.1:0", Bootstrap: []string{sw.Bootstrap()}, Timeout: 2 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, client.Start(context.Background()))
+	defer client.Stop()
+	require.NoError(t, sw.SetDead(1, true))
+	assert.Error(t, client.AddNode(context.Background(), sw.Addrs()[1].String()), "a dead node is silent to outsiders too")
+	assert.NoError(t, client.AddNode(context.Background(), sw.Addrs()[2].String()))
+	plain := swarm.Options{Nodes: 2}
+	sw2, err := swarm.Start(context.Background(), plain)
+	require.NoError(t, err)
+	defer sw2.Close()
+	_, err = sw2.Kill(0.5)
+	assert.ErrorIs(t, err, scout.ErrWrongState)
 }
