@@ -34,5 +34,6 @@ foreach(i RANGE 0 ${_last} 3)
   add_test(NAME fuzz-${name}
     COMMAND "${GO_EXECUTABLE}" test -run "^$" -fuzz "^${target}$" -fuzztime "${SCOUT_FUZZ_TIME}" "${pkg}"
     WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
-  set_tests_properties(fuzz-${name} PROPERTIES LABELS fuzz TIMEOUT 1200 RUN_SERIAL TRUE)
+  set_tests_properties(fuzz-${name} PROPERTIES LABELS fuzz TIMEOUT 1200 RUN_SERIAL TRUE
+    ENVIRONMENT "SCOUT_VECTORS=${SCOUT_VECTORS_DIR}")
 endforeach()
