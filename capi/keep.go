@@ -4,7 +4,6 @@ package main
 import "C"
 
 import (
-	"bytes"
 	"context"
 	"time"
 	"unsafe"
@@ -66,46 +65,46 @@ func (s *session) startRun(name string, out *C.uintptr_t, finished C.scout_run_f
 func scoutgo_keep(h C.uintptr_t, sharedp *C.uint8_t, opts *C.scout_keep_options, out *C.uintptr_t,
 	round C.scout_keep_round_fn, finished C.scout_run_finished_fn, user C.uintptr_t) (st C.int) {
 	defer guard(&st)
-	s, ok := sessionFor(h)
-	if !ok {
-		return statusInvalid
-	}
-	var shared scout.SharedSecret
-	if !inFixed(shared[:], sharedp) {
-		return failf(statusInvalid, "shared_secret is NULL")
-	}
-	ko, ok := keepOptions(opts)
-	if !ok {
-		return statusInvalid
-	}
-	return s.startRun("scout_keep", out, finished, user, func(ctx context.Context, o *op) error {
-		ko.Round = s.roundReporter(o, round, user)
-		return s.core.Keep(ctx, shared, ko)
-	})
+	return startKeep("scout_keep", "shared_secret", h, sharedp, opts, out, round, finished, user)
 }
 
 //export scoutgo_keep_list
 func scoutgo_keep_list(h C.uintptr_t, headp *C.uint8_t, opts *C.scout_keep_options, out *C.uintptr_t,
 	round C.scout_keep_round_fn, finished C.scout_run_finished_fn, user C.uintptr_t) (st C.int) {
 	defer guard(&st)
+	return startKeep("scout_keep_list", "head", h, headp, opts, out, round, finished, user)
+}
+
+// startKeep starts scout_keep (what is shared_secret, 32 bytes) or
+// scout_keep_list (what is head, 20).
+func startKeep(name, what string, h C.uintptr_t, p *C.uint8_t, opts *C.scout_keep_options, out *C.uintptr_t,
+	round C.scout_keep_round_fn, finished C.scout_run_finished_fn, user C.uintptr_t) C.int {
 	s, ok := sessionFor(h)
 	if !ok {
 		return statusInvalid
 	}
+	var shared scout.SharedSecret
 	var head scout.Hash
-	if !inFixed(head[:], headp) {
-		return failf(statusInvalid, "head is NULL")
+	dst := shared[:]
+	if what == "head" {
+		dst = head[:]
 	}
-	if head.IsZero() {
+	if !inFixed(dst, p) {
+		return failf(statusInvalid, "%s is NULL", what)
+	}
+	if what == "head" && head.IsZero() {
 		return failf(statusInvalid, "head is 20 zero bytes, the empty list: nothing to keep")
 	}
 	ko, ok := keepOptions(opts)
 	if !ok {
 		return statusInvalid
 	}
-	return s.startRun("scout_keep_list", out, finished, user, func(ctx context.Context, o *op) error {
+	return s.startRun(name, out, finished, user, func(ctx context.Context, o *op) error {
 		ko.Round = s.roundReporter(o, round, user)
-		return s.core.KeepList(ctx, head, ko)
+		if what == "head" {
+			return s.core.KeepList(ctx, head, ko)
+		}
+		return s.core.Keep(ctx, shared, ko)
 	})
 }
 
@@ -178,17 +177,7 @@ func scoutgo_watch(h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t, opts *C.sc
 		}
 	}
 	return s.startRun("scout_watch", out, finished, user, func(ctx context.Context, o *op) error {
-		var handler scout.WatchHandler
-		if updated != nil {
-			handler.EntryUpdated = func(e scout.Entry) {
-				v := bytes.Clone(e.Value)
-				s.post(event{op: o, run: func() {
-					cv := cbytes(v)
-					defer cfree(cv)
-					C.scout_call_entry_updated(updated, user, C.uint32_t(e.ID), C.int64_t(e.Seq), cv, C.size_t(len(v)))
-				}})
-			}
-		}
+		handler := scout.WatchHandler{EntryUpdated: s.entryUpdated(o, updated, user)}
 		handler.Changed = func(c scout.WatchChange) {
 			if removed != nil {
 				for _, id := range c.Removed {

@@ -134,17 +134,7 @@ func synchronize(name string, h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t,
 	if st := s.start(o, timeout, out); st != statusOK {
 		return st
 	}
-	var handler scout.SyncHandler
-	if updated != nil {
-		handler.EntryUpdated = func(e scout.Entry) {
-			v := bytes.Clone(e.Value)
-			s.post(event{op: o, run: func() {
-				cv := cbytes(v)
-				defer cfree(cv)
-				C.scout_call_entry_updated(updated, user, C.uint32_t(e.ID), C.int64_t(e.Seq), cv, C.size_t(len(v)))
-			}})
-		}
-	}
+	handler := scout.SyncHandler{EntryUpdated: s.entryUpdated(o, updated, user)}
 	if finalize != nil {
 		handler.Finalize = func(l *scout.Entries) { s.finalize(o, finalize, user, l) }
 	}
@@ -164,6 +154,22 @@ func synchronize(name string, h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t,
 		}
 	})
 	return statusOK
+}
+
+// entryUpdated returns what posts each entry to the caller's entry_updated
+// callback (nil when there is none).
+func (s *session) entryUpdated(o *op, fn C.scout_entry_updated_fn, user C.uintptr_t) func(scout.Entry) {
+	if fn == nil {
+		return nil
+	}
+	return func(e scout.Entry) {
+		v := bytes.Clone(e.Value)
+		s.post(event{op: o, run: func() {
+			cv := cbytes(v)
+			defer cfree(cv)
+			C.scout_call_entry_updated(fn, user, C.uint32_t(e.ID), C.int64_t(e.Seq), cv, C.size_t(len(v)))
+		}})
+	}
 }
 
 // finalize runs the caller's finalize callback on the dispatcher with a

@@ -194,21 +194,13 @@ func (s *Swarm) Sessions() []*scout.Session {
 // what the swarm does not (ListenAddr, Bootstrap and Socket are the
 // swarm's).
 func (s *Swarm) Join(ctx context.Context, opts scout.Options) (*scout.Session, error) {
-	s.mu.Lock()
-	i := len(s.nodes)
-	s.nodes = append(s.nodes, nil) // taken: a Join beside this one gets the next
-	if s.net != nil {
-		for len(s.conns) <= i {
-			s.conns = append(s.conns, nil)
-		}
-	}
-	s.mu.Unlock()
 	opts.ListenAddr = "127.0.0.1:0"
 	opts.Bootstrap = []string{s.Bootstrap()}
 	opts.Socket = nil
 	if opts.Store == (scout.StoreLimits{}) {
 		opts.Store = s.opts.Store
 	}
+	i := -1 // the node's index, taken once the options are known to be good
 	if s.net != nil {
 		opts.Socket = func(c *net.UDPConn) scout.PacketConn {
 			wc := s.net.Wrap(c, i)
@@ -220,10 +212,16 @@ func (s *Swarm) Join(ctx context.Context, opts scout.Options) (*scout.Session, e
 	}
 	sess, err := scout.NewSession(opts)
 	if err != nil {
-		return nil, err
+		return nil, err // refused options take no index
 	}
 	s.mu.Lock()
-	s.nodes[i] = sess
+	i = len(s.nodes)
+	s.nodes = append(s.nodes, sess) // a Join beside this one gets the next
+	if s.net != nil {
+		for len(s.conns) <= i {
+			s.conns = append(s.conns, nil)
+		}
+	}
 	s.mu.Unlock()
 	if err := sess.Start(ctx); err != nil {
 		return nil, err

@@ -100,3 +100,23 @@ func TestWANBadInput(t *testing.T) {
 	_, err = sw2.Kill(0.5)
 	assert.ErrorIs(t, err, scout.ErrWrongState)
 }
+
+// TestJoinRefusedTakesNoIndex: a Join whose options are refused leaves the
+// swarm as it was, so the next node joined gets the next index, on the WAN
+// as on loopback.
+func TestJoinRefusedTakesNoIndex(t *testing.T) {
+	sw, err := swarm.Start(context.Background(), swarm.Options{Nodes: 2, WAN: &swarm.WAN{}})
+	require.NoError(t, err)
+	defer sw.Close()
+	_, err = sw.Join(context.Background(), scout.Options{PortMap: scout.PortMap(9)})
+	require.ErrorIs(t, err, scout.ErrInvalidArgument)
+	require.Len(t, sw.Sessions(), 2)
+	s, err := sw.Join(context.Background(), scout.Options{})
+	require.NoError(t, err)
+	nodes := sw.Sessions()
+	require.Len(t, nodes, 3)
+	assert.Same(t, s, nodes[2])
+	assert.False(t, sw.Dead(2))
+	require.NoError(t, sw.SetDead(2, true))
+	assert.Error(t, nodes[0].AddNode(context.Background(), s.Addr().String()), "the joined node is on the WAN: dead, it is silent")
+}
