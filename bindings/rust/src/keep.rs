@@ -168,7 +168,7 @@ impl End {
 // Keepers
 // ---------------------------------------------------------------------------
 
-type RoundFn = Box<dyn FnMut(KeepRound) + Send + 'static>;
+type RoundFn = Callback<KeepRound>;
 
 struct KeepOp {
     session: usize,
@@ -335,16 +335,31 @@ unsafe extern "C" fn keep_round(
             last.0 += 1;
             last.1 = Some(round);
         }
-        // Taken out while it runs: a nested callback finds it absent.
-        let Some(mut on_round) = lock(&op.on_round).take() else {
-            return;
-        };
-        let panicked = run_user(op.session, || on_round(round));
-        if panicked.is_none() {
-            lock(&op.on_round).get_or_insert(on_round);
-        }
-        keep_panic(&op.end.panic, panicked);
+        call_kept(op.session, &op.on_round, &op.end.panic, round);
     });
+}
+
+/// A user's callback taking `A`, kept while an operation runs.
+type Callback<A> = Box<dyn FnMut(A) + Send + 'static>;
+
+/// Calls the closure kept in `slot` with `arg`, on `session`'s behalf:
+/// taken out while it runs (a nested callback finds it absent rather than
+/// waiting for the lock), put back unless it panicked; its panic is kept
+/// in `panic`.
+fn call_kept<A>(
+    session: usize,
+    slot: &Mutex<Option<Callback<A>>>,
+    panic: &Mutex<Option<Panic>>,
+    arg: A,
+) {
+    let Some(mut f) = lock(slot).take() else {
+        return;
+    };
+    let panicked = run_user(session, || f(arg));
+    if panicked.is_none() {
+        lock(slot).get_or_insert(f);
+    }
+    keep_panic(panic, panicked);
 }
 
 unsafe extern "C" fn keep_finished(user: *mut c_void, status: ffi::scout_status) {
@@ -360,7 +375,7 @@ unsafe extern "C" fn keep_finished(user: *mut c_void, status: ffi::scout_status)
 // Watches
 // ---------------------------------------------------------------------------
 
-type ChangeFn = Box<dyn FnMut(WatchChange) + Send + 'static>;
+type ChangeFn = Callback<WatchChange>;
 
 struct WatchOp {
     session: usize,
@@ -570,14 +585,7 @@ unsafe extern "C" fn watch_changed(user: *mut c_void, seq: i64, _updated: usize,
             removed: std::mem::take(&mut *lock(&op.removed)),
             entries,
         };
-        let Some(mut sink) = lock(&op.sink).take() else {
-            return;
-        };
-        let panicked = run_user(op.session, || sink(change));
-        if panicked.is_none() {
-            lock(&op.sink).get_or_insert(sink);
-        }
-        keep_panic(&op.end.panic, panicked);
+        call_kept(op.session, &op.sink, &op.end.panic, change);
     });
 }
 
