@@ -54,13 +54,20 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// sourceOf is what a source is counted as: its IP address. On loopback,
-// where every node of a test swarm has the same one, its address and port.
+// sourceOf is what a source is counted as: its IPv4 address, or its IPv6
+// address's /64 (what one host is given, and can take any address of). On
+// loopback, where every node of a test swarm has the same address, its
+// address and port.
 func sourceOf(a netip.AddrPort) netip.AddrPort {
-	if a.Addr().IsLoopback() {
+	ip := a.Addr().Unmap()
+	switch {
+	case ip.IsLoopback():
 		return a
+	case ip.Is6():
+		p, _ := ip.Prefix(64)
+		return netip.AddrPortFrom(p.Addr(), 0)
 	}
-	return netip.AddrPortFrom(a.Addr(), 0)
+	return netip.AddrPortFrom(ip, 0)
 }
 
 // queryLimiter keeps a token bucket per source in a table of fixed size:

@@ -173,7 +173,7 @@ func (l *lookup) seed() {
 // out lately. It reports whether it did.
 func (l *lookup) add(c Contact) bool {
 	c.Addr = NormAddr(c.Addr)
-	if len(l.cands) >= maxCandidates || !c.Addr.IsValid() || c.Addr.Port() == 0 || c.HasID && c.ID == l.n.ID() {
+	if len(l.cands) >= maxCandidates || !c.Addr.IsValid() || c.Addr.Port() == 0 || !l.n.sameFamily(c.Addr) || c.HasID && c.ID == l.n.ID() {
 		return false
 	}
 	for _, have := range l.cands {
@@ -371,9 +371,16 @@ func (l *lookup) reply(c *candidate, res response) {
 	}
 	c.lookupResult = resultOf(c.Contact, r)
 	best := l.closestKnown()
-	krpc.EachNode(r.Nodes, krpc.NodeInfo4Size, func(ni krpc.NodeInfo) {
+	nodes, size, other, otherSize := r.Nodes, krpc.NodeInfo4Size, r.Nodes6, krpc.NodeInfo6Size
+	if l.n.v6 {
+		nodes, size, other, otherSize = other, otherSize, nodes, size
+	}
+	krpc.EachNode(nodes, size, func(ni krpc.NodeInfo) {
 		l.add(Contact{ID: ni.ID, HasID: true, Addr: ni.Addr})
 	})
+	if sib := l.n.sibling.Load(); sib != nil {
+		sib.learn(other, otherSize)
+	}
 	l.sort()
 	if best != nil && l.closestKnown() == best {
 		l.converged = true

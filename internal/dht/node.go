@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,10 @@ type Config struct {
 	Timing Timing
 	// Limits bound what any one source may ask of the node.
 	Limits Limits
+	// SharedStore, when set, is the store to keep items in instead of one
+	// of the node's own (Store is then ignored): a dual-stack host's two
+	// nodes share one.
+	SharedStore *Store
 }
 
 // Node is one DHT node. Its methods are safe to call from many goroutines.
@@ -60,6 +65,8 @@ type Node struct {
 	queries  *queryLimiter
 	sends    *sendLimiter // nil: no bound
 	readOnly bool
+	v6       bool                // the socket's family: IPv6 (BEP 32), else IPv4
+	sibling  atomic.Pointer[Node] // the node of the other family, when dual-stack
 	log      *slog.Logger
 	stats    counters
 
@@ -95,7 +102,7 @@ func New(cfg Config) *Node {
 	n := &Node{
 		conn:       cfg.Conn,
 		table:      newTableTiming(cfg.ID, cfg.Timing, now),
-		store:      NewStore(cfg.Store, now),
+		store:      cfg.SharedStore,
 		tokens:     newTokens(now),
 		limits:     cfg.Limits.withDefaults(),
 		readOnly:   cfg.ReadOnly,
@@ -105,8 +112,12 @@ func New(cfg Config) *Node {
 		loopDone:   make(chan struct{}),
 		upkeepDone: make(chan struct{}),
 	}
+	if n.store == nil {
+		n.store = NewStore(cfg.Store, now)
+	}
 	id := cfg.ID
 	n.self.Store(&id)
+	n.v6 = n.Addr().Addr().Is6()
 	n.life, n.end = context.WithCancel(context.Background())
 	n.queries = newQueryLimiter(n.limits, now)
 	if n.limits.SendRate > 0 {
@@ -139,6 +150,64 @@ func (n *Node) Addr() netip.AddrPort {
 	return netip.AddrPort{}
 }
 
+// IPv6 reports whether the node's socket is an IPv6 one: its table, its
+// lookups and its "nodes" are IPv6 (BEP 32's "nodes6").
+func (n *Node) IPv6() bool { return n.v6 }
+
+// sameFamily reports whether a is of the family of the node's socket.
+func (n *Node) sameFamily(a netip.AddrPort) bool { return a.Addr().Unmap().Is4() != n.v6 }
+
+// want is the families the node asks other nodes for: its own, and the
+// sibling's while the sibling has fewer than k good nodes (a dual-stack
+// host bootstrapped through one family finds the other's nodes so).
+func (n *Node) want() krpc.Want {
+	w := krpc.WantN4
+	if n.v6 {
+		w = krpc.WantN6
+	}
+	if sib := n.sibling.Load(); sib != nil && sib.table.goodCount() < bucketSize {
+		w = krpc.WantN4 | krpc.WantN6
+	}
+	return w
+}
+
+// maxSeeds bounds the seeds a node keeps.
+const maxSeeds = 64
+
+// learn takes nodes of this node's family that its sibling heard of, as
+// seeds, while the table has fewer than k good nodes.
+func (n *Node) learn(compact []byte, size int) {
+	if len(compact) == 0 || n.table.goodCount() >= bucketSize {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	krpc.EachNode(compact, size, func(ni krpc.NodeInfo) {
+		c := Contact{ID: ni.ID, HasID: true, Addr: NormAddr(ni.Addr)}
+		if len(n.seeds) >= maxSeeds || !n.sameFamily(c.Addr) || !c.Addr.IsValid() || c.Addr.Port() == 0 {
+			return
+		}
+		for _, have := range n.seeds {
+			if have.Addr == c.Addr {
+				return
+			}
+		}
+		n.seeds = append(n.seeds, c)
+	})
+}
+
+// Pair makes two nodes of one dual-stack host siblings (BEP 32): each
+// answers a query's "want" of the other's family from the other's table.
+// A nil or same-family other unpairs n.
+func (n *Node) Pair(other *Node) {
+	if other == nil || other.v6 == n.v6 {
+		n.sibling.Store(nil)
+		return
+	}
+	n.sibling.Store(other)
+	other.sibling.Store(n)
+}
+
 // ReadOnly reports whether the node is read-only (BEP 43).
 func (n *Node) ReadOnly() bool { return n.readOnly }
 
@@ -147,16 +216,26 @@ func (n *Node) Store() *Store { return n.store }
 
 // SetSeeds sets the nodes lookups start from while the routing table
 // holds too few: bootstrap nodes, nodes from a state file.
+// Seeds of the other family are left out.
 func (n *Node) SetSeeds(seeds []Contact) {
+	var mine []Contact
+	for _, c := range seeds {
+		if n.sameFamily(c.Addr) {
+			mine = append(mine, c)
+		}
+	}
+	if len(mine) > maxSeeds {
+		mine = mine[:maxSeeds]
+	}
 	n.mu.Lock()
-	n.seeds = append([]Contact(nil), seeds...)
+	n.seeds = mine
 	n.mu.Unlock()
 }
 
 func (n *Node) getSeeds() []Contact {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.seeds
+	return slices.Clone(n.seeds)
 }
 
 // Close stops the node: every query in flight ends with ErrClosed, the

@@ -31,7 +31,7 @@ func (n *Node) FindNode(ctx context.Context, target ID) (int, error) {
 	res, err := n.lookup(ctx, lookupSpec{
 		target: target,
 		method: krpc.MethodFindNode,
-		args:   krpc.Args{Target: target, HasTarget: true, Want: krpc.WantN4},
+		args:   krpc.Args{Target: target, HasTarget: true, Want: n.want()},
 		wide:   true,
 	})
 	return len(res), err
@@ -75,7 +75,7 @@ func (n *Node) Get(ctx context.Context, target ID, seq int64, hasSeq bool, stop 
 	spec := lookupSpec{
 		target: target,
 		method: krpc.MethodGet,
-		args:   krpc.Args{Target: target, HasTarget: true, Seq: seq, HasSeq: hasSeq, Want: krpc.WantN4},
+		args:   krpc.Args{Target: target, HasTarget: true, Seq: seq, HasSeq: hasSeq, Want: n.want()},
 	}
 	if stop != nil {
 		spec.stop = func(r *lookupResult) bool { return stop(v.answer(r)) }
@@ -215,7 +215,7 @@ func (n *Node) PutItem(ctx context.Context, it Item) (PutResult, []Answer, error
 	res, err := n.lookup(ctx, lookupSpec{
 		target: target,
 		method: krpc.MethodGet,
-		args:   krpc.Args{Target: target, HasTarget: true, Want: krpc.WantN4},
+		args:   krpc.Args{Target: target, HasTarget: true, Want: n.want()},
 		near:   func(r *lookupResult) *txn { return p.query(Answer{Node: r.Contact, Token: r.token}) },
 	})
 	if err != nil {

@@ -16,16 +16,16 @@ func (n *Node) answer(m *krpc.Msg, from netip.AddrPort) {
 	n.meet(m, from)
 	a := &m.A
 	r := krpc.Return{ID: n.ID(), HasID: true}
-	var nodes [bucketSize * krpc.NodeInfo4Size]byte
+	var nodes [bucketSize * (krpc.NodeInfo4Size + krpc.NodeInfo6Size)]byte
 	switch m.Q {
 	case krpc.MethodPing, krpc.MethodAnnouncePeer:
 	case krpc.MethodFindNode:
-		r.Nodes = n.compactNodes(nodes[:0], a.Target)
+		n.closeNodes(&r, nodes[:0], a.Target, a.Want, from)
 	case krpc.MethodGetPeers:
-		r.Nodes = n.compactNodes(nodes[:0], a.InfoHash)
+		n.closeNodes(&r, nodes[:0], a.InfoHash, a.Want, from)
 		r.Token = n.tokens.create(from)
 	case krpc.MethodGet:
-		r.Nodes = n.compactNodes(nodes[:0], a.Target)
+		n.closeNodes(&r, nodes[:0], a.Target, a.Want, from)
 		r.Token = n.tokens.create(from)
 		if it, ok := n.store.Get(a.Target); ok {
 			if it.Mutable {
@@ -101,11 +101,43 @@ func (n *Node) meet(m *krpc.Msg, from netip.AddrPort) {
 	}
 }
 
-// compactNodes appends the good IPv4 nodes closest to target (BEP 5).
+// closeNodes fills r's "nodes" and "nodes6" with the good nodes closest
+// to target of the families want asks for (BEP 32); without a want, of the
+// asker's family. A family the node has no table for (a single-stack
+// node, asked for the other) is left out. b is the buffer to use.
+func (n *Node) closeNodes(r *krpc.Return, b []byte, target ID, want krpc.Want, from netip.AddrPort) {
+	if want == 0 {
+		want = krpc.WantN4
+		if !from.Addr().Unmap().Is4() {
+			want = krpc.WantN6
+		}
+	}
+	for _, f := range [...]krpc.Want{krpc.WantN4, krpc.WantN6} {
+		if want&f == 0 {
+			continue
+		}
+		src := n
+		if (f == krpc.WantN6) != n.v6 {
+			if src = n.sibling.Load(); src == nil {
+				continue
+			}
+		}
+		start := len(b)
+		b = src.compactNodes(b, target)
+		if f == krpc.WantN4 {
+			r.Nodes = b[start:len(b):len(b)]
+		} else {
+			r.Nodes6 = b[start:len(b):len(b)]
+		}
+	}
+}
+
+// compactNodes appends the good nodes closest to target of the node's
+// family (BEP 5, BEP 32).
 func (n *Node) compactNodes(b []byte, target ID) []byte {
 	var buf [bucketSize]Contact
 	for _, c := range n.table.appendClosest(buf[:0], target, bucketSize) {
-		if c.Addr.Addr().Is4() {
+		if n.sameFamily(c.Addr) {
 			b = krpc.AppendNodeInfo(b, krpc.NodeInfo{ID: c.ID, Addr: c.Addr})
 		}
 	}
