@@ -65,7 +65,7 @@ type Node struct {
 	queries  *queryLimiter
 	sends    *sendLimiter // nil: no bound
 	readOnly bool
-	v6       bool                // the socket's family: IPv6 (BEP 32), else IPv4
+	v6       bool                 // the socket's family: IPv6 (BEP 32), else IPv4
 	sibling  atomic.Pointer[Node] // the node of the other family, when dual-stack
 	log      *slog.Logger
 	stats    counters
