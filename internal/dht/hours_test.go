@@ -61,11 +61,15 @@ func TestTablesStayGoodForHours(t *testing.T) {
 	parallel(nodes[1:], func(n *Node) { n.SetSeeds(seed); n.Bootstrap(ctx) })
 	parallel(nodes, func(n *Node) { n.Bootstrap(ctx) })
 
-	for range rounds {
+	recent := map[*Node]bool{} // died in the last round: within the questionable period
+	for round := range rounds {
 		live := alive()
 		for _, i := range rng.Perm(len(live))[:churn] {
 			if live[i] != nodes[0] {
 				conns[live[i]].SetDead(true)
+				if round == rounds-1 {
+					recent[live[i]] = true
+				}
 			}
 		}
 		live = alive()
@@ -79,10 +83,13 @@ func TestTablesStayGoodForHours(t *testing.T) {
 	}
 
 	live := alive()
+	// A node dead for less than the questionable period (the last
+	// round's) is still good by definition unless a query to it failed:
+	// only those dead for longer count against the tables.
 	var goodEntries, deadEntries int
 	dead := map[ID]bool{}
 	for _, n := range nodes {
-		if conns[n].Dead() {
+		if conns[n].Dead() && !recent[n] {
 			dead[n.ID()] = true
 		}
 	}
@@ -116,8 +123,8 @@ func TestTablesStayGoodForHours(t *testing.T) {
 		}
 		asked += lookupK
 	}
-	t.Logf("after %d simulated minutes with %d of %d nodes dead: %d good table entries, %.1f%% of them dead; lookups found %.1f%% of the 8 closest live nodes",
+	t.Logf("after %d simulated minutes with %d of %d nodes dead: %d good table entries, %.1f%% of them dead for over 15 minutes; lookups found %.1f%% of the 8 closest live nodes",
 		rounds*10, len(nodes)-len(live), len(nodes), goodEntries, 100*float64(deadEntries)/float64(goodEntries), 100*float64(found)/float64(asked))
-	assert.Less(t, float64(deadEntries)/float64(goodEntries), 0.02, "dead nodes leave the tables")
+	assert.Less(t, float64(deadEntries)/float64(goodEntries), 0.005, "dead nodes leave the tables within the questionable period")
 	assert.GreaterOrEqual(t, float64(found)/float64(asked), 0.95, "lookups find the closest live nodes")
 }
