@@ -8,7 +8,7 @@ import (
 
 // NodeStats returns the counters of the session's node: what it sent and
 // received, for the tests that count a watch's packets.
-func (s *Session) NodeStats() dht.Stats { return s.node.Stats() }
+func (s *Session) NodeStats() dht.Stats { return s.node.Primary().Stats() }
 
 // Poll is one of Watch's looks at the list under shared, alone: a get
 // lookup with BEP 44's seq set to seq (none when seq is 0). It returns how

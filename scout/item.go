@@ -25,7 +25,7 @@ type Message struct {
 
 // Put stores contents as an immutable message whose next hash is token, on
 // the nodes closest to its hash, and returns that hash: the list's new head.
-func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResult, error) {
+func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (_ PutResult, err error) {
 	blob, err := EncodeMessage(token, contents)
 	if err != nil {
 		return PutResult{}, err
@@ -35,6 +35,7 @@ func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResu
 		return PutResult{}, err
 	}
 	defer done()
+	defer func() { s.opStats.count(err) }()
 	it := dht.Item{V: BencodeBytes(blob)}
 	target := it.Target()
 	res, nodes, err := s.node.PutItem(ctx, it)
@@ -58,12 +59,13 @@ func (s *Session) Put(ctx context.Context, token Hash, contents []byte) (PutResu
 
 // Get fetches the message stored under hash. It ends with ErrNotFound when
 // the nodes closest to hash do not hold it.
-func (s *Session) Get(ctx context.Context, hash Hash) (Message, error) {
+func (s *Session) Get(ctx context.Context, hash Hash) (_ Message, err error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return Message{}, err
 	}
 	defer done()
+	defer func() { s.opStats.count(err) }()
 	return s.get(ctx, hash)
 }
 
@@ -129,12 +131,13 @@ func messageFrom(hash Hash, bv []byte) (Message, error) {
 // GetList walks the list from head, newest first, for at most max messages
 // (max <= 0: to the list's end). It returns the messages read so far along
 // with any error that stopped the walk.
-func (s *Session) GetList(ctx context.Context, head Hash, max int) ([]Message, error) {
+func (s *Session) GetList(ctx context.Context, head Hash, max int) (_ []Message, err error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	defer func() { s.opStats.count(err) }()
 	var out []Message
 	seen := make(map[Hash]bool)
 	for h := head; !h.IsZero() && (max <= 0 || len(out) < max); {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,10 +26,24 @@ const DefaultTimeout = 30 * time.Second
 
 // Options configure a Session. The zero value means "default" for every field.
 type Options struct {
-	// ListenAddr is the UDP address to bind, "host:port". Empty: all IPv4
+	// ListenAddr is the UDP address to bind, "host:port". Empty: all
 	// interfaces on a random port in 49152–65535, retried when busy.
-	// A port of 0 lets the system choose.
+	// A port of 0 lets the system choose. Its host says the family (see
+	// Families): "127.0.0.1:0" is IPv4, "[::1]:0" IPv6, ":6881" or empty
+	// both where the machine has IPv6.
 	ListenAddr string
+	// ListenAddr6 is the IPv6 address of a dual-stack session, when
+	// ListenAddr is an IPv4 one: "[::1]:0". Empty: all IPv6 interfaces on
+	// ListenAddr's port. Setting it makes FamiliesAuto dual-stack.
+	ListenAddr6 string
+	// Families chooses the DHTs the node joins: IPv4, IPv6 (BEP 32) or
+	// both, a node and a routing table each, sharing one store. Zero:
+	// FamiliesAuto.
+	Families Families
+	// Limits bound what any one source may ask of the node, and
+	// optionally the bytes it sends. The zero value means the defaults,
+	// which a public node can live with (see Limits).
+	Limits Limits
 	// Bootstrap lists "host:port" nodes to join through. Nil means the
 	// nodes $SCOUT_BOOTSTRAP lists (BootstrapEnv), else DefaultBootstrap;
 	// an empty non-nil slice means none (state file only).
@@ -67,6 +82,58 @@ type Options struct {
 	// (Watch at most once per KeepOptions' default interval), byte for
 	// byte, to the closest nodes that answered, in the background.
 	RefreshOnRead bool
+}
+
+// Families is which DHTs a session joins (BEP 32: the IPv4 and the IPv6
+// DHT are two DHTs, with their own nodes).
+type Families int
+
+const (
+	// FamiliesAuto: both when ListenAddr's host is empty (":6881", or
+	// ListenAddr empty) and an IPv6 socket can be bound on the port,
+	// both when ListenAddr6 is set; otherwise the family of ListenAddr's
+	// host.
+	FamiliesAuto Families = iota
+	// IPv4Only: the IPv4 DHT alone.
+	IPv4Only
+	// IPv6Only: the IPv6 DHT alone.
+	IPv6Only
+	// DualStack: both, an IPv4 and an IPv6 socket on one port (or
+	// ListenAddr6's); every put is written to both DHTs' closest nodes and
+	// every get asks both.
+	DualStack
+)
+
+func (f Families) String() string {
+	switch f {
+	case FamiliesAuto:
+		return "auto"
+	case IPv4Only:
+		return "ipv4"
+	case IPv6Only:
+		return "ipv6"
+	case DualStack:
+		return "dual-stack"
+	}
+	return "Families(" + strconv.Itoa(int(f)) + ")"
+}
+
+// Limits bound what any one source may ask of a node. The zero value
+// means the defaults.
+type Limits struct {
+	// QueryRate and QueryBurst are each source's token bucket of queries
+	// (a source is an IPv4 address or an IPv6 /64). Zero: 20 a second,
+	// bursts of 100.
+	QueryRate  float64
+	QueryBurst int
+	// Block is how long a source over its rate is ignored. Zero: a minute.
+	Block time.Duration
+	// SendRate bounds the bytes the node sends a second (the original
+	// libscout ran at 8,000). Zero: no bound.
+	SendRate int
+	// LimitLoopback applies the limits to loopback sources too, which
+	// are exempt by default (a test swarm is all on 127.0.0.1).
+	LimitLoopback bool
 }
 
 // DefaultTombstoneTTL is how long a tombstone stays in the list when

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"sync"
@@ -31,15 +32,16 @@ type Session struct {
 	opts    Options
 	timeout time.Duration
 
-	mu     sync.Mutex
-	state  sessionState
-	node   *dht.Node
-	ctx    context.Context // cancelled by Stop
-	cancel context.CancelFunc
-	ops    sync.WaitGroup // operations and background work in flight
-	active atomic.Int64   // operations in flight
-	pm     portMapState   // the port mapping on the router (portmap.go)
-	keep   keepState      // what Keep and KeepList keep alive (keep.go)
+	mu      sync.Mutex
+	state   sessionState
+	node    *dht.Host       // one node per family (dht.Host)
+	ctx     context.Context // cancelled by Stop
+	cancel  context.CancelFunc
+	ops     sync.WaitGroup // operations and background work in flight
+	active  atomic.Int64   // operations in flight
+	pm      portMapState   // the port mapping on the router (portmap.go)
+	keep    keepState      // what Keep and KeepList keep alive (keep.go)
+	opStats opCounters     // operations by outcome (stats.go)
 }
 
 // NewSession checks opts and returns a session that is not yet started. A
@@ -52,10 +54,11 @@ func NewSession(opts Options) (*Session, error) {
 	if err := opts.PortMap.check(); err != nil {
 		return nil, err
 	}
-	if opts.ListenAddr != "" {
-		if _, _, err := net.SplitHostPort(opts.ListenAddr); err != nil {
-			return nil, fmt.Errorf("%w: listen address %q: %v", ErrInvalidArgument, opts.ListenAddr, err)
-		}
+	if _, err := opts.listenPlan(); err != nil {
+		return nil, err
+	}
+	if l := opts.Limits; l.QueryRate < 0 || l.QueryBurst < 0 || l.Block < 0 || l.SendRate < 0 || math.IsNaN(l.QueryRate) || math.IsInf(l.QueryRate, 0) {
+		return nil, fmt.Errorf("%w: negative or non-finite limits %+v", ErrInvalidArgument, l)
 	}
 	from := "bootstrap node"
 	if opts.Bootstrap == nil {
@@ -92,23 +95,43 @@ func (s *Session) Start(ctx context.Context) error {
 		s.mu.Unlock()
 		return fmt.Errorf("%w: Start called twice", ErrWrongState)
 	}
-	conn, err := s.listen()
+	conns, err := s.listen()
 	if err != nil {
 		s.mu.Unlock()
+		if errors.Is(err, ErrInvalidArgument) {
+			return err
+		}
 		return fmt.Errorf("%w: binding the socket: %v", ErrNetwork, err)
 	}
-	id, known := s.loadState()
-	var sock dht.Conn = conn
-	if s.opts.Socket != nil {
-		sock = s.opts.Socket(conn)
+	ids, known := s.loadState()
+	store := dht.NewStore(dht.StoreLimits(s.opts.Store), nil)
+	limits := dht.Limits{
+		QueryRate: s.opts.Limits.QueryRate, QueryBurst: float64(s.opts.Limits.QueryBurst),
+		Block: s.opts.Limits.Block, SendRate: float64(s.opts.Limits.SendRate),
 	}
-	s.node = dht.New(dht.Config{
-		Conn:     sock,
-		ID:       id,
-		ReadOnly: s.opts.ReadOnly,
-		Store:    dht.StoreLimits(s.opts.Store),
-		Logger:   s.opts.Logger,
-	})
+	if s.opts.Limits.LimitLoopback {
+		limits.Exempt = dht.NoExemption
+	}
+	nodes := make([]*dht.Node, len(conns))
+	for i, conn := range conns {
+		var sock dht.Conn = conn
+		if s.opts.Socket != nil {
+			sock = s.opts.Socket(conn)
+		}
+		id := ids[0]
+		if conn.LocalAddr().(*net.UDPAddr).IP.To4() == nil {
+			id = ids[1] // the IPv6 node's
+		}
+		nodes[i] = dht.New(dht.Config{
+			Conn:        sock,
+			ID:          id,
+			ReadOnly:    s.opts.ReadOnly,
+			SharedStore: store,
+			Limits:      limits,
+			Logger:      s.opts.Logger,
+		})
+	}
+	s.node, _ = dht.NewHost(nodes...) // the sockets are one of each family
 	s.node.SetSeeds(append(known, s.resolveSeeds()...))
 	s.state = stateRunning
 	s.mu.Unlock()
@@ -162,6 +185,21 @@ func (s *Session) Addr() netip.AddrPort {
 }
 
 // NodeCount reports how many nodes the routing table holds and how many of
+// Addrs returns the addresses the session's node listens on, the IPv4 one
+// first: two for a dual-stack session (BEP 32), none before Start.
+func (s *Session) Addrs() []netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.node == nil {
+		return nil
+	}
+	var out []netip.AddrPort
+	for _, n := range s.node.Nodes() {
+		out = append(out, n.Addr())
+	}
+	return out
+}
+
 // them are good.
 func (s *Session) NodeCount() (nodes, good int) {
 	s.mu.Lock()
@@ -175,12 +213,13 @@ func (s *Session) NodeCount() (nodes, good int) {
 
 // Refresh looks up the session's own id and a random one again, as on
 // start: it fills the routing table with nodes that joined since.
-func (s *Session) Refresh(ctx context.Context) error {
+func (s *Session) Refresh(ctx context.Context) (err error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
+	defer func() { s.opStats.count(err) }()
 	s.node.Bootstrap(ctx)
 	return s.opErr(ctx, ctx.Err())
 }
@@ -188,16 +227,17 @@ func (s *Session) Refresh(ctx context.Context) error {
 // AddNode pings the node at addr ("host:port") and, when it answers, adds
 // it to the routing table: for nodes learned out of band, such as the other
 // members of a private swarm.
-func (s *Session) AddNode(ctx context.Context, addr string) error {
-	ap, err := resolveNode(addr)
-	if err != nil {
-		return err
-	}
+func (s *Session) AddNode(ctx context.Context, addr string) (err error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
+	defer func() { s.opStats.count(err) }()
+	ap, err := s.resolveNode(addr)
+	if err != nil {
+		return err
+	}
 	if err := s.node.Ping(ctx, ap); err != nil {
 		return s.opErr(ctx, fmt.Errorf("%w: %s does not answer: %v", ErrNetwork, addr, err))
 	}

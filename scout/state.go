@@ -16,6 +16,7 @@ import (
 // good nodes it knew.
 type stateFile struct {
 	ID    string      `json:"id"`
+	ID6   string      `json:"id6,omitempty"` // the IPv6 node's (BEP 42 gives each family its own)
 	Nodes []stateNode `json:"nodes"`
 }
 
@@ -26,48 +27,61 @@ type stateNode struct {
 
 // loadState reads the state file; with none (or a malformed one) the id is
 // new and random.
-func (s *Session) loadState() (id dht.ID, nodes []dht.Contact) {
-	rand.Read(id[:])
+func (s *Session) loadState() (ids [2]dht.ID, nodes []dht.Contact) {
+	rand.Read(ids[0][:])
+	rand.Read(ids[1][:])
 	if s.opts.StateFile == "" {
-		return id, nil
+		return ids, nil
 	}
 	b, err := os.ReadFile(s.opts.StateFile)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			s.logf("reading state file: %v", err)
 		}
-		return id, nil
+		return ids, nil
 	}
 	var st stateFile
 	if err := json.Unmarshal(b, &st); err != nil {
 		s.logf("state file %s is malformed, starting afresh: %v", s.opts.StateFile, err)
-		return id, nil
+		return ids, nil
 	}
-	if raw, err := hex.DecodeString(st.ID); err == nil && len(raw) == len(id) {
-		copy(id[:], raw)
+	for i, h := range []string{st.ID, st.ID6} {
+		if raw, err := hex.DecodeString(h); err == nil && len(raw) == len(ids[i]) {
+			copy(ids[i][:], raw)
+		}
 	}
 	for _, n := range st.Nodes {
 		raw, err := hex.DecodeString(n.ID)
 		ap, err2 := netip.ParseAddrPort(n.Addr)
-		if err != nil || err2 != nil || len(raw) != len(id) {
+		if err != nil || err2 != nil || len(raw) != len(dht.ID{}) {
 			continue
 		}
 		c := dht.Contact{HasID: true, Addr: dht.NormAddr(ap)}
 		copy(c.ID[:], raw)
 		nodes = append(nodes, c)
 	}
-	return id, nodes
+	return ids, nodes
 }
 
 // saveState writes the state file through a temporary file, so that a
 // reader never sees half of it.
-func (s *Session) saveState(n *dht.Node) error {
+func (s *Session) saveState(h *dht.Host) error {
 	if s.opts.StateFile == "" {
 		return nil
 	}
-	id := n.ID()
-	st := stateFile{ID: hex.EncodeToString(id[:]), Nodes: []stateNode{}}
-	for _, c := range n.GoodContacts() {
+	st := stateFile{Nodes: []stateNode{}}
+	for _, n := range h.Nodes() {
+		id := n.ID()
+		if n.IPv6() {
+			st.ID6 = hex.EncodeToString(id[:])
+		} else {
+			st.ID = hex.EncodeToString(id[:])
+		}
+	}
+	if st.ID == "" { // an IPv6 session: "id" is still there for older readers
+		st.ID = st.ID6
+	}
+	for _, c := range h.GoodContacts() {
 		st.Nodes = append(st.Nodes, stateNode{ID: hex.EncodeToString(c.ID[:]), Addr: c.Addr.String()})
 	}
 	b, err := json.MarshalIndent(st, "", " ")

@@ -1,14 +1,23 @@
 package scout
 
-import "net/netip"
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"sync/atomic"
+)
 
 // Stats is a snapshot of what a session's node is doing. Counters count
-// since the session started.
+// since the session started. A dual-stack session's IPv4 and IPv6 nodes
+// are summed but for the routing tables and the external addresses,
+// which are per family.
 type Stats struct {
-	// The routing table: every node in it, the good ones (answered in the
-	// last 15 minutes), the questionable ones (to be pinged before they are
-	// trusted again).
+	// The IPv4 routing table: every node in it, the good ones (answered
+	// in the last 15 minutes), the questionable ones (to be pinged before
+	// they are trusted again). Zero for an IPv6-only session.
 	Nodes, GoodNodes, QuestionableNodes int
+	// The IPv6 routing table (BEP 32), likewise. Zero without IPv6.
+	Nodes6, GoodNodes6, QuestionableNodes6 int
 	// The items this node keeps for others, and the bytes they cost.
 	StoredItems, StoredBytes int
 	// Queries by method ("ping", "find_node", "get_peers",
@@ -23,30 +32,93 @@ type Stats struct {
 	// Datagrams refused: malformed, from a source over its rate limit,
 	// not sent because of the bound on bytes sent.
 	Malformed, RateLimited, SendDropped uint64
-	// The external address other nodes see us at (BEP 42's "ip" in their
-	// replies; invalid until three agree), and whether the node's id is a
-	// BEP 42 id for it (the node takes one when the address is public).
-	ExternalAddr netip.Addr
-	IDSecure     bool
+	// The external addresses other nodes see us at, per family (BEP 42's
+	// "ip" in their replies; invalid until three agree), and whether the
+	// node's id is a BEP 42 id for it (the node takes one when the address
+	// is public).
+	ExternalAddr, ExternalAddr6 netip.Addr
+	IDSecure, IDSecure6         bool
+	// The session's operations (Put, Get, GetList, Synchronize, Read,
+	// AddNode, Refresh) by how they ended.
+	Operations OperationStats
+}
+
+// OperationStats counts operations by outcome.
+type OperationStats struct {
+	OK        uint64 // succeeded
+	NotFound  uint64 // ErrNotFound
+	Timeout   uint64 // ErrTimeout
+	Cancelled uint64 // ErrCancelled
+	Conflict  uint64 // ErrConflict
+	Failed    uint64 // any other error
+}
+
+// opCounters are OperationStats' atomic counters.
+type opCounters struct {
+	ok, notFound, timeout, cancelled, conflict, failed atomic.Uint64
+}
+
+// count counts an operation that ended with err (a session's error,
+// already classified by opErr).
+func (c *opCounters) count(err error) {
+	switch {
+	case err == nil:
+		c.ok.Add(1)
+	case errors.Is(err, ErrNotFound):
+		c.notFound.Add(1)
+	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		c.timeout.Add(1)
+	case errors.Is(err, ErrCancelled), errors.Is(err, context.Canceled):
+		c.cancelled.Add(1)
+	case errors.Is(err, ErrConflict):
+		c.conflict.Add(1)
+	default:
+		c.failed.Add(1)
+	}
+}
+
+func (c *opCounters) snapshot() OperationStats {
+	return OperationStats{OK: c.ok.Load(), NotFound: c.notFound.Load(), Timeout: c.timeout.Load(),
+		Cancelled: c.cancelled.Load(), Conflict: c.conflict.Load(), Failed: c.failed.Load()}
 }
 
 // Stats returns a snapshot of the session's statistics (zero before
-// Start). It costs a few atomic loads and one pass over the routing table.
+// Start). It costs a few atomic loads and one pass over each routing table.
 func (s *Session) Stats() Stats {
 	s.mu.Lock()
-	n := s.node
+	h := s.node
 	s.mu.Unlock()
-	if n == nil {
+	if h == nil {
 		return Stats{}
 	}
-	d := n.Stats()
-	return Stats{
-		Nodes: d.Nodes, GoodNodes: d.Good, QuestionableNodes: d.Questionable,
-		StoredItems: d.StoredItems, StoredBytes: d.StoredBytes,
-		QueriesIn: d.QueriesIn, QueriesOut: d.QueriesOut,
-		Replies: d.Replies, Errors: d.Errors, Timeouts: d.Timeouts, Resent: d.Resent,
-		DatagramsIn: d.DatagramsIn, DatagramsOut: d.DatagramsOut, BytesIn: d.BytesIn, BytesOut: d.BytesOut,
-		Malformed: d.Malformed, RateLimited: d.RateLimited, SendDropped: d.SendDropped,
-		ExternalAddr: d.External, IDSecure: d.ExternalSecure,
+	out := Stats{QueriesIn: map[string]uint64{}, QueriesOut: map[string]uint64{}, Operations: s.opStats.snapshot()}
+	for _, n := range h.Nodes() {
+		d := n.Stats()
+		if n.IPv6() {
+			out.Nodes6, out.GoodNodes6, out.QuestionableNodes6 = d.Nodes, d.Good, d.Questionable
+			out.ExternalAddr6, out.IDSecure6 = d.External, d.ExternalSecure
+		} else {
+			out.Nodes, out.GoodNodes, out.QuestionableNodes = d.Nodes, d.Good, d.Questionable
+			out.ExternalAddr, out.IDSecure = d.External, d.ExternalSecure
+		}
+		out.StoredItems, out.StoredBytes = d.StoredItems, d.StoredBytes // one store
+		for m, v := range d.QueriesIn {
+			out.QueriesIn[m] += v
+		}
+		for m, v := range d.QueriesOut {
+			out.QueriesOut[m] += v
+		}
+		out.Replies += d.Replies
+		out.Errors += d.Errors
+		out.Timeouts += d.Timeouts
+		out.Resent += d.Resent
+		out.DatagramsIn += d.DatagramsIn
+		out.DatagramsOut += d.DatagramsOut
+		out.BytesIn += d.BytesIn
+		out.BytesOut += d.BytesOut
+		out.Malformed += d.Malformed
+		out.RateLimited += d.RateLimited
+		out.SendDropped += d.SendDropped
 	}
+	return out
 }

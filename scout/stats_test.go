@@ -29,6 +29,16 @@ func TestStatsCountWhatHappens(t *testing.T) {
 	assert.Greater(t, after.DatagramsIn, before.DatagramsIn)
 	assert.Equal(t, after.Nodes, after.GoodNodes+after.QuestionableNodes)
 	assert.Zero(t, after.Malformed)
+	assert.Equal(t, uint64(1), after.Operations.OK-before.Operations.OK, "the put")
+	_, err = s.Get(context.Background(), scout.Hash{1})
+	require.ErrorIs(t, err, scout.ErrNotFound)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = s.Get(ctx, scout.Hash{2})
+	require.ErrorIs(t, err, scout.ErrCancelled)
+	ops := s.Stats().Operations
+	assert.Equal(t, scout.OperationStats{OK: after.Operations.OK, NotFound: after.Operations.NotFound + 1, Cancelled: 1}, ops)
+	assert.Zero(t, after.Nodes6, "an IPv4 session has no IPv6 table")
 	var zero scout.Session
 	assert.Equal(t, scout.Stats{}, zero.Stats(), "a session not started has none")
 }

@@ -277,7 +277,7 @@ func majority(nodes []dht.Answer) int {
 //
 // It ends with ErrConflict only when, after its attempts, the list a
 // majority of the closest nodes hold still lacks this side's changes.
-func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *Entries, h SyncHandler) (SyncResult, error) {
+func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *Entries, h SyncHandler) (_ SyncResult, err error) {
 	if local == nil {
 		local = NewEntries()
 	}
@@ -286,6 +286,7 @@ func (s *Session) Synchronize(ctx context.Context, shared SharedSecret, local *E
 		return SyncResult{}, err
 	}
 	defer done()
+	defer func() { s.opStats.count(err) }()
 	r := newSyncRun(s, shared, h, local)
 	// One derivation of the key pair (ed25519.NewKeyFromSeed costs as much
 	// as a signature); the public key and the target come from it.
@@ -396,12 +397,13 @@ type ReadResult struct {
 // without writing anything back (Synchronize reads and writes). It ends
 // with ErrNotFound when no node holds the list, and with ErrDecrypt when
 // copies exist but none opens.
-func (s *Session) Read(ctx context.Context, shared SharedSecret) (ReadResult, error) {
+func (s *Session) Read(ctx context.Context, shared SharedSecret) (_ ReadResult, err error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return ReadResult{}, err
 	}
 	defer done()
+	defer func() { s.opStats.count(err) }()
 	target := dht.ID(shared.Target())
 	nodes, copies, held, err := s.readMutable(ctx, target, nil)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 
@@ -19,9 +20,12 @@ import (
 type Options struct {
 	// Nodes is how many nodes to start. Zero: 32. At most 16,384.
 	Nodes int
-	// Port is the first node's UDP port on 127.0.0.1; the others follow.
-	// Zero: every node on a port the system chooses.
+	// Port is the first node's UDP port on 127.0.0.1 (::1 with IPv6);
+	// the others follow. Zero: every node on a port the system chooses.
 	Port int
+	// IPv6 puts the swarm on ::1: an IPv6 DHT (BEP 32), its nodes
+	// reached at "[::1]:PORT".
+	IPv6 bool
 	// Store bounds what each node keeps.
 	Store scout.StoreLimits
 	// WAN, when set, puts the swarm on an emulated internet: round trips,
@@ -97,10 +101,11 @@ func Start(ctx context.Context, opts Options) (*Swarm, error) {
 		timeout = 30 * time.Second
 	}
 	addr := func(i int) string {
-		if opts.Port == 0 {
-			return "127.0.0.1:0"
+		port := 0
+		if opts.Port != 0 {
+			port = opts.Port + i
 		}
-		return fmt.Sprintf("127.0.0.1:%d", opts.Port+i)
+		return net.JoinHostPort(sw.host(), strconv.Itoa(port))
 	}
 	first, err := scout.NewSession(scout.Options{ListenAddr: addr(0), Bootstrap: []string{}, Timeout: timeout, Store: opts.Store, Socket: socket(0)})
 	if err != nil {
@@ -166,7 +171,16 @@ func (s *Swarm) each(ctx context.Context, f func(*scout.Session) error, from, pa
 	return errors.Join(errs...)
 }
 
-// Bootstrap returns the first node's address, "127.0.0.1:PORT".
+// host is the swarm's loopback address.
+func (s *Swarm) host() string {
+	if s.opts.IPv6 {
+		return "::1"
+	}
+	return "127.0.0.1"
+}
+
+// Bootstrap returns the first node's address, "127.0.0.1:PORT" or
+// "[::1]:PORT".
 func (s *Swarm) Bootstrap() string { return s.nodes[0].Addr().String() }
 
 // Addrs returns every node's address.
@@ -191,10 +205,12 @@ func (s *Swarm) Sessions() []*scout.Session {
 // Join starts one more node, on the swarm's WAN if it has one, joined the
 // ordinary way through the first node, and returns its session (index
 // len(Sessions())-1), which the swarm stops with the others. opts sets
-// what the swarm does not (ListenAddr, Bootstrap and Socket are the
-// swarm's).
+// what the swarm does not (ListenAddr, ListenAddr6, Families, Bootstrap
+// and Socket are the swarm's).
 func (s *Swarm) Join(ctx context.Context, opts scout.Options) (*scout.Session, error) {
-	opts.ListenAddr = "127.0.0.1:0"
+	opts.ListenAddr = net.JoinHostPort(s.host(), "0")
+	opts.ListenAddr6 = ""
+	opts.Families = scout.FamiliesAuto
 	opts.Bootstrap = []string{s.Bootstrap()}
 	opts.Socket = nil
 	if opts.Store == (scout.StoreLimits{}) {
