@@ -16,12 +16,13 @@ const version = "0.2.0"
 // flagHelp describes every flag once, as usage texts show it: always with
 // two dashes (-v and -h also have one-letter forms).
 var flagHelp = map[string][2]string{
-	"bootstrap":  {"--bootstrap HOST:PORT[,HOST:PORT...]", "nodes to join through (default: those $SCOUT_BOOTSTRAP lists, else the public mainline DHT routers; \"\" for none)"},
+	"bootstrap":  {"--bootstrap HOST:PORT[,HOST:PORT...]", "nodes to join through, an IPv6 one as [ADDR]:PORT (default: those $SCOUT_BOOTSTRAP lists, else the public mainline DHT routers; \"\" for none)"},
 	"timeout":    {"--timeout DURATION", fmt.Sprintf("give up after this long (default %v); the join itself gets at most %v", scout.DefaultTimeout, joinWait)},
 	"json":       {"--json", "print one JSON object (get --all: one list of them), errors included: {\"error\", \"kind\", \"exit_status\"}"},
 	"state":      {"--state FILE", "state file that keeps the node warm between runs (default: one per bootstrap list under the user cache directory; \"\" for none)"},
 	"no-state":   {"--no-state", "keep no state file"},
-	"listen":     {"--listen HOST:PORT", "UDP address to bind (default: a random port)"},
+	"listen":     {"--listen HOST:PORT", "UDP address to bind, [ADDR]:PORT for IPv6 (default: a random port, on IPv4 and on IPv6 where the machine has it)"},
+	"ipv6":       {"--ipv6", "run the swarm on ::1 (an IPv6 DHT, BEP 32) and print \"bootstrap [::1]:PORT\""},
 	"verbose":    {"-v, --verbose", "log what the node does to stderr"},
 	"help":       {"-h, --help", "show this help"},
 	"list":       {"--list FILE", "the message list whose head FILE keeps: put chains the message to it (FILE created if missing) and keeps the new head there; keep keeps the list alive"},
@@ -69,8 +70,8 @@ var commandDocs = map[string]commandDoc{
 		"Prints the message stored under HASH (40 hex digits), then \"next HASH\" (zeros at the list's end). Exit status 3 if no node holds it.",
 		append([]string{"all"}, networkFlags...)},
 	"swarm": {"swarm [--nodes N] [--port P] [--for DURATION] [--item-ttl DURATION] [--rtt DURATION] [--loss P] [--jitter F] [--seed S] [--kill F [--kill-after DURATION]]",
-		"Runs a loopback swarm of DHT nodes on 127.0.0.1 and prints \"bootstrap 127.0.0.1:PORT\" first; other commands (or SCOUT_BOOTSTRAP) join through that address. Runs until interrupted or --for passes. With any of --rtt, --max-rtt, --loss, --jitter, --seed or --kill, the nodes talk to each other over an emulated internet (the WAN model: per-node delays, jitter, loss, silent deaths, all following from --seed) and join through the first node one by one; --kill makes a fraction of them die after --kill-after. The model sits between the swarm's own nodes: a command in another process reaches them directly, without delay or loss, and is answered by the dead too.",
-		[]string{"nodes", "port", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after", "timeout", "json"}},
+		"Runs a loopback swarm of DHT nodes on 127.0.0.1 (::1 with --ipv6) and prints \"bootstrap 127.0.0.1:PORT\" (\"bootstrap [::1]:PORT\") first; other commands (or SCOUT_BOOTSTRAP) join through that address. Runs until interrupted or --for passes. With any of --rtt, --max-rtt, --loss, --jitter, --seed or --kill, the nodes talk to each other over an emulated internet (the WAN model: per-node delays, jitter, loss, silent deaths, all following from --seed) and join through the first node one by one; --kill makes a fraction of them die after --kill-after. The model sits between the swarm's own nodes: a command in another process reaches them directly, without delay or loss, and is answered by the dead too.",
+		[]string{"nodes", "port", "ipv6", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after", "timeout", "json"}},
 	"keep": {"keep FILE PEER_PUBLIC_HEX [--list FILE] [--interval DURATION] [--for DURATION]",
 		"Keeps the entry list that FILE's key shares with the peer whose public key is PEER_PUBLIC_HEX alive on the DHT, and with --list the message list whose head FILE keeps: puts its newest items again, byte for byte, to the nodes closest to them, at once and then every --interval, until interrupted or --for passes. Nodes drop an item about 2 hours after it was last put. Prints a line per round: \"slot TARGET seq SEQ stored N\", \"list HEAD messages M stored N\", or \"slot|list TARGET error TEXT\" for a round that failed (tried again sooner).",
 		append([]string{"list", "interval", "for"}, networkFlags...)},

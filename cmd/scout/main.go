@@ -58,7 +58,7 @@ var usageText = fmt.Sprintf(`Usage:
               [--kill F [--kill-after DURATION]]
                                             run a loopback swarm of N nodes (default 32)
                                             from port P (default: any); print
-                                            "bootstrap 127.0.0.1:PORT", run until
+                                            "bootstrap 127.0.0.1:PORT" ([::1] with --ipv6), run until
                                             interrupted or DURATION passes; --rtt,
                                             --loss, --jitter, --seed put its nodes on
                                             an emulated internet (median round trip,
@@ -184,6 +184,7 @@ type cli struct {
 
 	interval time.Duration // keep --interval, watch --interval
 	itemTTL  time.Duration // swarm --item-ttl
+	ipv6     bool          // swarm --ipv6
 
 	// swarm's emulated WAN: --rtt, --max-rtt, --loss, --jitter, --seed,
 	// --kill, --kill-after
@@ -214,7 +215,7 @@ var commands = []command{
 	{name: "keep", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: []string{"list", "interval", "for"}, run: keepCmd},
 	{name: "watch", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: []string{"interval", "for"}, run: watchCmd},
 	{name: "remove", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID"}, run: removeCmd},
-	{name: "swarm", flags: []string{"nodes", "port", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after"}, run: swarmCmd},
+	{name: "swarm", flags: []string{"nodes", "port", "ipv6", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after"}, run: swarmCmd},
 	{name: "serve", flags: []string{"for", "portmap", "no-portmap"}, run: serveCmd},
 	{name: "demo", run: demo},
 	{name: "version", run: versionCmd},
@@ -358,6 +359,7 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.dur, "for", 0, "")
 	fs.DurationVar(&c.interval, "interval", 0, "")
 	fs.DurationVar(&c.itemTTL, "item-ttl", 0, "")
+	fs.BoolVar(&c.ipv6, "ipv6", false, "")
 	fs.DurationVar(&c.rtt, "rtt", 0, "")
 	fs.DurationVar(&c.maxRTT, "max-rtt", 0, "")
 	fs.Float64Var(&c.loss, "loss", 0, "")

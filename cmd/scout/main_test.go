@@ -512,6 +512,33 @@ func TestSwarmCommand(t *testing.T) {
 	}
 }
 
+// TestSwarmCommandIPv6: scout swarm --ipv6 runs an IPv6 swarm on ::1,
+// whose "bootstrap [::1]:PORT" the other commands take: put, get, sync.
+func TestSwarmCommandIPv6(t *testing.T) {
+	out, stop := swarmCommand(t, "swarm", "--ipv6", "--nodes", "12")
+	line := strings.TrimSpace(readLine(t, out, "the first line"))
+	boot, ok := strings.CutPrefix(line, "bootstrap [::1]:")
+	if !ok || boot == "" {
+		t.Fatalf("first line %q", line)
+	}
+	args := []string{"--bootstrap", strings.TrimPrefix(line, "bootstrap "), "--no-state", "--listen", "[::1]:0"}
+	h := strings.TrimSpace(scoutRun(t, append([]string{"put", "over IPv6"}, args...)...).ok(t).stdout)
+	if got := scoutRun(t, append([]string{"get", h}, args...)...).ok(t).lines(); got[0] != "over IPv6" {
+		t.Errorf("get through the IPv6 swarm printed %q", got)
+	}
+	dir := t.TempDir()
+	aKey, bKey := filepath.Join(dir, "a.key"), filepath.Join(dir, "b.key")
+	aPub := strings.TrimSpace(scoutRun(t, "gen-key", aKey).ok(t).stdout)
+	bPub := strings.TrimSpace(scoutRun(t, "gen-key", bKey).ok(t).stdout)
+	scoutRun(t, append([]string{"sync", aKey, bPub, "1", "v6"}, args...)...).ok(t)
+	if got := scoutRun(t, append([]string{"sync", bKey, aPub, "2", "too"}, args...)...).ok(t).lines(); !slices.Equal(got, []string{"2 1 too", "1 1 v6"}) {
+		t.Errorf("bob's sync over IPv6 printed %q", got)
+	}
+	if code, stderr := stop(); code != 0 {
+		t.Errorf("swarm exited %d after cancel, stderr %s", code, stderr)
+	}
+}
+
 // TestSwarmCommandWAN: scout swarm on the emulated WAN, killing a quarter
 // of its nodes while it runs. (The model sits between the swarm's nodes;
 // the commands here, in effect other processes, reach the nodes directly:

@@ -71,7 +71,7 @@ func swarmCmd(ctx context.Context, c *cli, _ []string) error {
 	}
 	start := time.Now()
 	startCtx, cancel := context.WithTimeout(ctx, c.timeout)
-	sw, err := swarm.Start(startCtx, swarm.Options{Nodes: c.nodes, Port: c.port, WAN: wan, Store: scout.StoreLimits{TTL: c.itemTTL}})
+	sw, err := swarm.Start(startCtx, swarm.Options{Nodes: c.nodes, Port: c.port, IPv6: c.ipv6, WAN: wan, Store: scout.StoreLimits{TTL: c.itemTTL}})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("starting the swarm: %w", err)
