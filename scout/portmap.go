@@ -88,6 +88,9 @@ func (s *Session) setPortMapping(m portmap.Mapping) {
 		Gateway:  m.Gateway,
 		Lease:    m.Lease,
 	}
+	if ext := m.External.Addr(); ext.IsValid() {
+		s.node.SetExternal(ext) // the router's word for BEP 42
+	}
 	p := &s.pm
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -115,7 +118,7 @@ func (s *Session) wantsPortMap(bound netip.AddrPort) bool {
 	ip := bound.Addr()
 	switch {
 	case !ip.Is4():
-		return false // IPv6 needs no NAT mapping; we listen on IPv4 anyway
+		return false // an IPv6 node needs no NAT mapping (a dual-stack one maps its IPv4 port)
 	case ip.IsUnspecified():
 		return true
 	case ip.IsLoopback(), ip.IsLinkLocalUnicast(), ip.IsMulticast():

@@ -163,6 +163,38 @@ func (n *Node) externalChanged(ext netip.Addr) {
 	}
 }
 
+// SetExternal takes ip as the node's external address on better word than
+// other nodes' votes (the home router's, which mapped our port): the node
+// believes it at once, with a full tally, and takes a BEP 42 id for it
+// when it is public. An address of the other family, or an invalid one,
+// is ignored.
+func (n *Node) SetExternal(ip netip.Addr) {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.Is4() == n.v6 {
+		return
+	}
+	if n.external.believe(ip) {
+		n.externalChanged(ip)
+	}
+}
+
+// believe makes ip the believed address with a full tally (a challenger
+// needs more voters than maxVoters to win). It reports whether that
+// changed the address.
+func (v *externalVote) believe(ip netip.Addr) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	voters := make(map[netip.Addr]struct{}, maxVoters)
+	for i := range maxVoters {
+		// Stand-ins for the router's word: addresses no node can have.
+		voters[netip.AddrFrom4([4]byte{0, 0, 0, byte(i + 1)})] = struct{}{}
+	}
+	changed := v.addr != ip
+	v.addr = ip
+	v.tallies = map[netip.Addr]map[netip.Addr]struct{}{ip: voters}
+	return changed
+}
+
 // External returns the external address other nodes report (BEP 42;
 // invalid until enough of them agree), and whether our id is a BEP 42 id
 // for it.

@@ -173,3 +173,31 @@ func TestTablePrefersSecureIDs(t *testing.T) {
 	assert.Equal(t, bucketSize, tbl.len())
 	assert.False(t, tbl.knows(pub(0)), "the longest silent insecure node made way")
 }
+
+// TestSetExternal: the router's word (a port mapping's external address)
+// makes the node take a BEP 42 id at once, and stands against a few
+// nodes' votes for another address; an address of the other family or a
+// private one changes no id.
+func TestSetExternal(t *testing.T) {
+	n := startNodes(t, 1)[0]
+	old := n.ID()
+	n.SetExternal(netip.MustParseAddr("2001:db8::1"))
+	n.SetExternal(netip.Addr{})
+	ext, _ := n.External()
+	assert.False(t, ext.IsValid(), "an IPv6 address is not an IPv4 node's")
+	n.SetExternal(netip.MustParseAddr("192.168.1.20"))
+	assert.Equal(t, old, n.ID(), "a private address takes no BEP 42 id")
+	pub := netip.MustParseAddr("203.0.113.9")
+	n.SetExternal(pub)
+	got, valid := n.External()
+	assert.Equal(t, pub, got)
+	assert.True(t, valid)
+	assert.True(t, idValid(n.ID(), pub))
+	assert.Equal(t, n.ID(), n.table.self)
+	other := netip.MustParseAddr("198.51.100.77")
+	for i := range maxVoters {
+		n.external.vote(other, netip.AddrFrom4([4]byte{198, 18, 0, byte(i + 1)}))
+	}
+	got, _ = n.External()
+	assert.Equal(t, pub, got, "as many voters as the router's tally do not outvote it")
+}

@@ -70,6 +70,14 @@ func (h *Host) SetSeeds(seeds []Contact) {
 	}
 }
 
+// SetExternal gives the node of ip's family its external address
+// (Node.SetExternal).
+func (h *Host) SetExternal(ip netip.Addr) {
+	for _, n := range h.nodes {
+		n.SetExternal(ip)
+	}
+}
+
 // Close closes every node.
 func (h *Host) Close() {
 	for _, n := range h.nodes {
