@@ -184,7 +184,6 @@ func (s *Session) Addr() netip.AddrPort {
 	return s.node.Addr()
 }
 
-// NodeCount reports how many nodes the routing table holds and how many of
 // Addrs returns the addresses the session's node listens on, the IPv4 one
 // first: two for a dual-stack session (BEP 32), none before Start.
 func (s *Session) Addrs() []netip.AddrPort {
@@ -200,6 +199,7 @@ func (s *Session) Addrs() []netip.AddrPort {
 	return out
 }
 
+// NodeCount reports how many nodes the routing table holds and how many of
 // them are good.
 func (s *Session) NodeCount() (nodes, good int) {
 	s.mu.Lock()
