@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/scout-dht/scout/internal/portmap"
 	"github.com/scout-dht/scout/scout"
@@ -220,5 +222,66 @@ func TestPortMappingOut(t *testing.T) {
 	m.Protocol = "carrier pigeon"
 	if _, _, _, ok := portMappingOut(m); ok {
 		t.Error("an unknown protocol was accepted")
+	}
+}
+
+// TestFamiliesValues: SCOUT_FAMILIES_* are scout.Families' values.
+func TestFamiliesValues(t *testing.T) {
+	for _, c := range []struct {
+		c any
+		g scout.Families
+	}{{familiesAuto, scout.FamiliesAuto}, {familiesIPv4, scout.IPv4Only}, {familiesIPv6, scout.IPv6Only}, {familiesDualStack, scout.DualStack}} {
+		if fmt.Sprint(c.c) != fmt.Sprint(int(c.g)) {
+			t.Errorf("SCOUT_FAMILIES_* %v, scout.Families %d (%v)", c.c, c.g, c.g)
+		}
+	}
+}
+
+// TestCStats: what scout_session_stats writes for a snapshot: every field
+// in its place, methods by scout_query_method (one it does not number as
+// unknown), the external addresses as text, "" while unknown.
+func TestCStats(t *testing.T) {
+	st := scout.Stats{
+		Nodes: 1, GoodNodes: 2, QuestionableNodes: 3, Nodes6: 4, GoodNodes6: 5, QuestionableNodes6: 6,
+		StoredItems: 7, StoredBytes: 8,
+		QueriesIn:  map[string]uint64{"ping": 9, "put": 10, "unknown": 11, "sample_infohashes": 12},
+		QueriesOut: map[string]uint64{"get": 13, "find_node": 14},
+		Replies:    15, Errors: 16, Timeouts: 17, Resent: 18,
+		DatagramsIn: 19, DatagramsOut: 20, BytesIn: 21, BytesOut: 22,
+		Malformed: 23, RateLimited: 24, SendDropped: 25,
+		ExternalAddr6: netip.MustParseAddr("2001:db8::5"), IDSecure6: true,
+		Operations: scout.OperationStats{OK: 26, NotFound: 27, Timeout: 28, Cancelled: 29, Conflict: 30, Failed: 31},
+	}
+	c := cStats(st)
+	text := func(b []byte) string { return string(b[:bytes.IndexByte(b, 0)]) }
+	ext4 := text(unsafe.Slice((*byte)(unsafe.Pointer(&c.external_addr[0])), len(c.external_addr)))
+	ext6 := text(unsafe.Slice((*byte)(unsafe.Pointer(&c.external_addr6[0])), len(c.external_addr6)))
+	in := func(m string) uint64 { return uint64(c.queries_in[queryMethods[m]]) }
+	out := func(m string) uint64 { return uint64(c.queries_out[queryMethods[m]]) }
+	got := []uint64{
+		uint64(c.nodes), uint64(c.good_nodes), uint64(c.questionable_nodes),
+		uint64(c.nodes6), uint64(c.good_nodes6), uint64(c.questionable_nodes6),
+		uint64(c.stored_items), uint64(c.stored_bytes),
+		in("ping"), in("put"), in("unknown"), out("get"), out("find_node"),
+		uint64(c.replies), uint64(c.errors), uint64(c.timeouts), uint64(c.resent),
+		uint64(c.datagrams_in), uint64(c.datagrams_out), uint64(c.bytes_in), uint64(c.bytes_out),
+		uint64(c.malformed), uint64(c.rate_limited), uint64(c.send_dropped),
+		uint64(c.ops_ok), uint64(c.ops_not_found), uint64(c.ops_timeout), uint64(c.ops_cancelled),
+		uint64(c.ops_conflict), uint64(c.ops_failed),
+		uint64(c.id_secure), uint64(c.id_secure6),
+	}
+	want := []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 + 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+		26, 27, 28, 29, 30, 31, 0, 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("fields %v, want %v", got, want)
+	}
+	if in("get") != 0 || out("ping") != 0 || uint64(c.queries_in[len(c.queries_in)-1]) != 0 {
+		t.Errorf("counts appeared where none were: %v %v", c.queries_in, c.queries_out)
+	}
+	if ext4 != "" || ext6 != "2001:db8::5" {
+		t.Errorf("external addresses %q, %q", ext4, ext6)
+	}
+	if len(queryMethods) != 7 {
+		t.Errorf("%d methods numbered, the header has 7", len(queryMethods))
 	}
 }

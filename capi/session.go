@@ -131,6 +131,21 @@ func options(p *C.scout_session_options) (opts scout.Options, logFn C.scout_log_
 		opts.ShowRemoved = p.show_removed != 0
 		opts.RefreshOnRead = p.refresh_on_read != 0
 	}
+	if has(p.size, unsafe.Offsetof(p.limit_loopback), unsafe.Sizeof(p.limit_loopback)) {
+		if p.listen_addr6 != nil {
+			opts.ListenAddr6 = C.GoString(p.listen_addr6)
+		}
+		// NewSession refuses a families value that is no scout.Families and
+		// a negative, NaN or infinite query rate.
+		opts.Families = scout.Families(p.families)
+		opts.Limits = scout.Limits{
+			QueryRate:     float64(p.query_rate),
+			QueryBurst:    int(p.query_burst),
+			Block:         time.Duration(p.block_ms) * time.Millisecond,
+			SendRate:      int(p.send_rate),
+			LimitLoopback: p.limit_loopback != 0,
+		}
+	}
 	return opts, p.log, C.uintptr_t(uintptr(p.log_user)), slog.Level(p.log_level), true
 }
 

@@ -501,6 +501,34 @@ scout_status scout_watch(scout_session *session, const uint8_t shared_secret[SCO
   return finish(__func__, st);
 }
 
+/* --- Statistics and address families -------------------------------------- */
+
+/* What was appended to scout_session_options with the statistics starts
+   right past refresh_on_read, the struct's end before (no padding there).
+   The struct now ends in 4 bytes of tail padding after limit_loopback,
+   which a caller may leave uninitialized: the next field appended must
+   start at offset 128, past them, as tombstone_ttl_ms starts past
+   port_map's padding. scout_swarm_options' reserved field skips
+   item_ttl_ms's padding the same way. */
+_Static_assert(offsetof(scout_session_options, listen_addr6) ==
+                   offsetof(scout_session_options, refresh_on_read) + sizeof(int),
+               "scout_session_options: listen_addr6 must follow refresh_on_read");
+_Static_assert(offsetof(scout_session_options, limit_loopback) + sizeof(int) == 124 &&
+                   sizeof(scout_session_options) == 128,
+               "scout_session_options: the layout moved");
+_Static_assert(offsetof(scout_swarm_options, reserved) == offsetof(scout_swarm_options, item_ttl_ms) + 4 &&
+                   offsetof(scout_swarm_options, ipv6) == SCOUT_SWARM_OPTIONS_V1_SIZE,
+               "scout_swarm_options: ipv6 must start past item_ttl_ms's padding");
+_Static_assert(sizeof(scout_stats) == SCOUT_STATS_V1_SIZE, "scout_stats: its first release's size moved");
+
+scout_status scout_session_stats(const scout_session *session, scout_stats *out) {
+  RET(scoutgo_session_stats(H(session), out));
+}
+
+scout_status scout_session_addrs(const scout_session *session, char *buf, size_t *len) {
+  RET(scoutgo_session_addrs(H(session), buf, len));
+}
+
 /* --- Trampolines: Go calls the caller's callbacks through these ----------- */
 
 void scout_call_log(scout_log_fn fn, uintptr_t user, int level, const char *msg) { fn((void *)user, level, msg); }

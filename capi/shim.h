@@ -13,6 +13,14 @@
    size a caller may pass. Fields appended since start at this offset. */
 #define SCOUT_SESSION_OPTIONS_V1_SIZE 64
 
+/* sizeof(scout_swarm_options) before ipv6 was appended (item_ttl_ms its
+   last field): the least size a caller may pass. */
+#define SCOUT_SWARM_OPTIONS_V1_SIZE 64
+
+/* sizeof(scout_stats) in its first release: the least size a caller may
+   pass. */
+#define SCOUT_STATS_V1_SIZE 448
+
 /* The calling thread's error text (scout_last_error): the cause of the call
    in progress, which the shim prefixes with the function's name, and the
    whole text, which the dispatcher sets before each completion. */

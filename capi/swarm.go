@@ -11,6 +11,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/scout-dht/scout/scout"
 	"github.com/scout-dht/scout/scout/swarm"
 )
 
@@ -54,9 +55,12 @@ func scoutgo_swarm_start(nodes C.uint32_t, port C.uint16_t, outp *C.uintptr_t) (
 	return startSwarm(swarm.Options{Nodes: int(nodes), Port: int(port)}, outp)
 }
 
-// swarmOptionsV1Size is the size of scout_swarm_options in its first
-// release.
-const swarmOptionsV1Size = C.sizeof_scout_swarm_options
+// The sizes of scout_swarm_options: the least a caller may pass (before
+// ipv6 was appended), and as this library knows it.
+const (
+	swarmOptionsV1Size    = C.SCOUT_SWARM_OPTIONS_V1_SIZE
+	swarmOptionsKnownSize = C.sizeof_scout_swarm_options
+)
 
 // swarmOptions converts a caller's scout_swarm_options (NULL: all
 // defaults); for unusable ones it sets the cause and ok is false.
@@ -64,11 +68,14 @@ func swarmOptions(p *C.scout_swarm_options) (opts swarm.Options, ok bool) {
 	if p == nil {
 		return opts, true
 	}
-	if !knownSize(unsafe.Pointer(p), uintptr(p.size), swarmOptionsV1Size, swarmOptionsV1Size, "scout_swarm_options") {
+	if !knownSize(unsafe.Pointer(p), uintptr(p.size), swarmOptionsV1Size, swarmOptionsKnownSize, "scout_swarm_options") {
 		return opts, false
 	}
 	opts.Nodes, opts.Port = int(p.nodes), int(p.port)
 	opts.Store.TTL = time.Duration(p.item_ttl_ms) * time.Millisecond
+	if has(p.size, unsafe.Offsetof(p.ipv6), unsafe.Sizeof(p.ipv6)) {
+		opts.IPv6 = p.ipv6 != 0
+	}
 	w := swarm.WAN{
 		RTT:    time.Duration(p.rtt_ms) * time.Millisecond,
 		MaxRTT: time.Duration(p.max_rtt_ms) * time.Millisecond,
@@ -138,6 +145,9 @@ func scoutgo_swarm_join(h C.uintptr_t, p *C.scout_session_options, outp *C.uintp
 	}
 	if p != nil && (p.listen_addr != nil || p.bootstrap != nil) {
 		return failf(statusInvalid, "listen_addr and bootstrap must be NULL: the swarm chooses a joined session's address and bootstrap node")
+	}
+	if opts.ListenAddr6 != "" || opts.Families != scout.FamiliesAuto {
+		return failf(statusInvalid, "listen_addr6 must be NULL and families 0: the swarm chooses a joined session's address and its family")
 	}
 	s := newSession(&opts, logFn, logUser, level)
 	w.mu.Lock()

@@ -604,6 +604,25 @@ typedef enum scout_port_map {
   SCOUT_PORT_MAP_OFF = 2
 } scout_port_map;
 
+/** Which DHTs a session joins (scout_session_options.families): BEP 32
+    makes the IPv4 and the IPv6 DHT two DHTs, each with its own nodes. A
+    session that joins both runs a node and a routing table per family,
+    sharing one store and one port. Values are frozen. */
+typedef enum scout_families {
+  /** The default: both when listen_addr's host is empty (NULL, "" or
+      ":PORT") and an IPv6 socket can be bound on the port, both when
+      listen_addr6 is set; otherwise the family of listen_addr's host. */
+  SCOUT_FAMILIES_AUTO = 0,
+  /** The IPv4 DHT alone. */
+  SCOUT_FAMILIES_IPV4 = 1,
+  /** The IPv6 DHT alone (BEP 32). */
+  SCOUT_FAMILIES_IPV6 = 2,
+  /** Both, an IPv4 and an IPv6 socket on one port (or listen_addr6's):
+      every put is written to both DHTs' closest nodes and every get asks
+      both. listen_addr, if set, is then the IPv4 address. */
+  SCOUT_FAMILIES_DUAL_STACK = 3
+} scout_families;
+
 /**
 ** How to run a session. Initialize with scout_session_options_init, then
 ** set the fields you need: zero or NULL means "default" everywhere. Fields
@@ -613,8 +632,11 @@ typedef enum scout_port_map {
 typedef struct scout_session_options {
   /** sizeof(scout_session_options), as set by scout_session_options_init. */
   size_t size;
-  /** UDP address to bind, "host:port". NULL or "": all IPv4 interfaces on
-      a random port in 49152-65535. Port 0: the system chooses. */
+  /** UDP address to bind, "host:port" ("[host]:port" for IPv6). NULL or
+      "": all interfaces on a random port in 49152-65535, IPv4 and, where
+      the machine has it, IPv6 (see families). Port 0: the system
+      chooses. The host says the family: "127.0.0.1:0" is IPv4 only,
+      "[::1]:0" IPv6 only, ":6881" both. */
   const char *listen_addr;
   /** Comma-separated "host:port" nodes to join the DHT through. NULL: the
       nodes the environment variable SCOUT_BOOTSTRAP lists, in the same
@@ -665,6 +687,36 @@ typedef struct scout_session_options {
       entry list (at most once per half hour), byte for byte, to the
       closest nodes that answered, in the background. */
   int refresh_on_read;
+  /* ---- Appended with scout_session_stats (see "Statistics") ---- */
+  /** The IPv6 address of a dual-stack session whose listen_addr is an
+      IPv4 one, "[host]:port", e.g. "[::1]:0". NULL or "": all IPv6
+      interfaces on listen_addr's port. Setting it makes
+      SCOUT_FAMILIES_AUTO dual-stack; with an IPv6 listen_addr it is
+      SCOUT_INVALID_ARGUMENT. */
+  const char *listen_addr6;
+  /** A scout_families: which DHTs the node joins. 0: SCOUT_FAMILIES_AUTO.
+      Another value, or one that contradicts listen_addr (an IPv6 address
+      with SCOUT_FAMILIES_IPV4, say), is SCOUT_INVALID_ARGUMENT from
+      scout_session_new. */
+  int families;
+  /* Limits: what any one source (an IPv4 address, or an IPv6 /64) may ask
+     of the node, and the bytes it sends. Zero means the default, which a
+     public node can live with; scout_stats.rate_limited and send_dropped
+     count what they refuse. */
+  /** The bursts of each source's token bucket of queries. 0: 100. */
+  uint32_t query_burst;
+  /** The queries a second each source's bucket refills with. 0: 20. A
+      negative, NaN or infinite rate is SCOUT_INVALID_ARGUMENT. */
+  double query_rate;
+  /** How long a source over its rate is ignored, in milliseconds. 0: a
+      minute. */
+  uint32_t block_ms;
+  /** The bytes the node may send a second (the original libscout ran at
+      8000). 0: no bound. */
+  uint32_t send_rate;
+  /** Nonzero: the limits apply to loopback sources too, which are exempt
+      by default (a test swarm is all on 127.0.0.1 or ::1). */
+  int limit_loopback;
 } scout_session_options;
 
 /**
@@ -908,7 +960,8 @@ SCOUT_API scout_status scout_swarm_start(uint32_t nodes, uint16_t port, scout_sw
 
 /**
 ** Writes the swarm's bootstrap address, a NUL-terminated
-** "127.0.0.1:PORT", to buf / *len (*len counts the NUL).
+** "127.0.0.1:PORT" ("[::1]:PORT" for a swarm started with
+** scout_swarm_options.ipv6), to buf / *len (*len counts the NUL).
 ** Errors: SCOUT_BUFFER_TOO_SMALL; SCOUT_INVALID_ARGUMENT for a bad handle
 ** or NULL len.
 ** Thread: any.
@@ -1169,6 +1222,17 @@ typedef struct scout_swarm_options {
       milliseconds. 0: 2 hours, as mainline nodes do. A short one lets a
       test show in seconds what scout_keep keeps alive and what expires. */
   uint32_t item_ttl_ms;
+  /* ---- Appended with scout_session_stats ---- */
+  /** Always 0; the library ignores it. These bytes were the struct's tail
+      padding when item_ttl_ms was its last field (sizeof was 64), which a
+      caller may have left uninitialized: the appended fields start after
+      it. */
+  uint32_t reserved;
+  /** Nonzero: run the swarm on ::1, an IPv6 DHT (BEP 32), whose
+      scout_swarm_bootstrap address is "[::1]:PORT". A session joins it
+      with scout_swarm_join, or with that bootstrap address and an IPv6
+      listen_addr ("[::1]:0"). 0: 127.0.0.1. */
+  int ipv6;
 } scout_swarm_options;
 
 /**
@@ -1203,15 +1267,15 @@ SCOUT_API scout_status scout_swarm_start_opts(const scout_swarm_options *opts, s
 ** number of nodes the swarm had before: the swarm's own nodes are 0 to
 ** nodes - 1, the joined sessions follow in the order they joined.
 ** opts as for scout_session_new (NULL: all defaults), but the swarm
-** chooses the address and the bootstrap node: listen_addr and bootstrap
-** must be NULL.
+** chooses the address, its family and the bootstrap node: listen_addr,
+** listen_addr6 and bootstrap must be NULL and families 0.
 ** Ownership: *out receives a session handle that the caller frees with
 ** scout_session_free; *index (unless NULL) receives the node index.
 ** Freeing the swarm stops the session too (its operations then fail with
 ** SCOUT_WRONG_STATE); free it as any session.
-** Errors: SCOUT_INVALID_ARGUMENT for a bad handle, a NULL out, listen_addr
-** or bootstrap set, or options scout_session_new refuses; SCOUT_NETWORK if
-** the socket cannot be bound.
+** Errors: SCOUT_INVALID_ARGUMENT for a bad handle, a NULL out, listen_addr,
+** listen_addr6, bootstrap or families set, or options scout_session_new
+** refuses; SCOUT_NETWORK if the socket cannot be bound.
 ** Thread: any; blocks while the session joins.
 */
 SCOUT_API scout_status scout_swarm_join(scout_swarm *swarm, const scout_session_options *opts,
@@ -1409,6 +1473,116 @@ SCOUT_API scout_status scout_watch(scout_session *session, const uint8_t shared_
                                    scout_entries *entries, const scout_watch_options *opts, scout_op **op,
                                    scout_entry_updated_fn entry_updated, scout_entry_removed_fn entry_removed,
                                    scout_watch_changed_fn changed, scout_run_finished_fn finished, void *user);
+
+/* ======================================================================
+** Statistics and address families
+**
+** Appended to ABI 1 after release 0.2.0, as the sections above; also
+** appended then: scout_session_options' listen_addr6, families and limits
+** (query_burst, query_rate, block_ms, send_rate, limit_loopback), and
+** scout_swarm_options' ipv6.
+**
+** A session counts what its node does with atomic counters that cost
+** nothing measurable on the packet path; scout_session_stats copies them.
+*/
+
+/** The KRPC methods scout_stats counts queries of: the indices of its
+    queries_in and queries_out. Values are frozen; new ones are appended
+    (below SCOUT_QUERY_METHODS). A query of any other method counts as
+    SCOUT_QUERY_UNKNOWN. */
+typedef enum scout_query_method {
+  SCOUT_QUERY_PING = 0,
+  SCOUT_QUERY_FIND_NODE = 1,
+  SCOUT_QUERY_GET_PEERS = 2,
+  SCOUT_QUERY_ANNOUNCE_PEER = 3,
+  SCOUT_QUERY_GET = 4,
+  SCOUT_QUERY_PUT = 5,
+  SCOUT_QUERY_UNKNOWN = 6
+} scout_query_method;
+
+/** The length of scout_stats' queries_in and queries_out: the methods
+    above and room for one more, which reads 0 until a release counts it. */
+#define SCOUT_QUERY_METHODS 8
+
+/**
+** A snapshot of a session's statistics (scout_session_stats). Counters
+** count since the session started and stay as they were once it stopped;
+** all of them are 0 before it starts. A dual-stack session's IPv4 and
+** IPv6 nodes are summed, but for the routing tables and the external
+** addresses, which are per family.
+**
+** Set size to sizeof(scout_stats) before the call. Fields are only ever
+** appended; size tells the library how many bytes it may write.
+*/
+typedef struct scout_stats {
+  /** sizeof(scout_stats), set by the caller; the library never changes it. */
+  size_t size;
+  /** The IPv4 routing table: every node in it, the good ones (answered in
+      the last 15 minutes), the questionable ones (to be pinged before
+      they are trusted again). 0 for an IPv6-only session. */
+  uint32_t nodes, good_nodes, questionable_nodes;
+  /** The IPv6 routing table (BEP 32), likewise. 0 without IPv6. */
+  uint32_t nodes6, good_nodes6, questionable_nodes6;
+  /** The items this node keeps for others, and the bytes they cost. */
+  uint64_t stored_items, stored_bytes;
+  /** Queries by method (indexed by scout_query_method): answered by this
+      node, and sent by it. */
+  uint64_t queries_in[SCOUT_QUERY_METHODS];
+  uint64_t queries_out[SCOUT_QUERY_METHODS];
+  /** What became of the queries sent: replies, KRPC errors, no answer by
+      the hard timeout; and how many were sent again after their
+      retransmission timeout. */
+  uint64_t replies, errors, timeouts, resent;
+  /** Datagrams and bytes, each way. */
+  uint64_t datagrams_in, datagrams_out, bytes_in, bytes_out;
+  /** Datagrams refused: malformed, from a source over its rate limit
+      (scout_session_options.query_rate), not sent because of the bound on
+      bytes sent (send_rate). */
+  uint64_t malformed, rate_limited, send_dropped;
+  /** The external IPv4 and IPv6 addresses other nodes see this node at
+      (BEP 42's "ip" in their replies, once three agree), NUL-terminated,
+      without a port; "" while unknown. */
+  char external_addr[SCOUT_ADDR_STRLEN];
+  char external_addr6[SCOUT_ADDR_STRLEN];
+  /** 1 when the node's id is a BEP 42 id for its external address of that
+      family (the node takes one when the address is public), else 0. */
+  int id_secure, id_secure6;
+  /** The session's operations (scout_put, scout_get, scout_get_list,
+      scout_synchronize and their _op forms; not the rounds of scout_keep
+      and scout_watch) by how they ended: SCOUT_OK, SCOUT_NOT_FOUND,
+      SCOUT_TIMEOUT, SCOUT_CANCELLED, SCOUT_CONFLICT, any other error. */
+  uint64_t ops_ok, ops_not_found, ops_timeout, ops_cancelled, ops_conflict, ops_failed;
+} scout_stats;
+
+/**
+** Copies the session's statistics to *out, whose size the caller sets
+** first: `scout_stats st; st.size = sizeof st;`. A session not started yet
+** reports zeros (and "" addresses); a stopped one, its counters as they
+** were when it stopped.
+** Ownership: writes out->size bytes at most: every field this library
+** knows, and zeros over the rest of a larger struct (a newer header's
+** fields), leaving size alone.
+** Errors: SCOUT_INVALID_ARGUMENT for a bad handle, a NULL out, or an
+** out->size smaller than this header's first scout_stats (nothing is then
+** written) or over 4096.
+** Thread: any. It costs a few atomic loads and one pass over each routing
+** table.
+*/
+SCOUT_API scout_status scout_session_stats(const scout_session *session, scout_stats *out);
+
+/**
+** Writes the addresses the session listens on, NUL-terminated and
+** comma-separated, the IPv4 one first: "ip:port" for IPv4, "[ip]:port"
+** for IPv6, e.g. "0.0.0.0:6881,[::]:6881" for a dual-stack session (as
+** scout_session_options.bootstrap spells a list). *len counts the NUL;
+** 2 * SCOUT_ADDR_STRLEN bytes always suffice. scout_session_addr gives the
+** first alone.
+** Errors: SCOUT_WRONG_STATE if the session has not been started;
+** SCOUT_BUFFER_TOO_SMALL; SCOUT_INVALID_ARGUMENT for a bad handle or NULL
+** len.
+** Thread: any.
+*/
+SCOUT_API scout_status scout_session_addrs(const scout_session *session, char *buf, size_t *len);
 
 #ifdef __cplusplus
 } /* extern "C" */

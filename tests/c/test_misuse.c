@@ -33,6 +33,9 @@ static void on_list(void *user, scout_status st, size_t count) {
 /* sizeof(scout_session_options) in release 0.2.0, whose last field was
    log_level: what a program built with that header passes. */
 #define OPTIONS_V1_SIZE 64
+/* sizeof(scout_swarm_options) before ipv6 was appended: the least size
+   scout_swarm_start_opts takes. */
+#define SWARM_OPTIONS_V1_SIZE 64
 
 static const uint8_t k32[32] = {1, 2, 3}, h20[20] = {4, 5, 6}, nonce[24] = {7};
 
@@ -522,7 +525,7 @@ static void test_swarm_options_misuse(void) {
   CHECK_OK(scout_swarm_options_init(&o));
   CHECK(o.size == sizeof o && o.nodes == 0 && o.wan == 0 && o.rtt_ms == 0 && o.loss == 0.0 && o.seed == 0);
   CHECK_ST(scout_swarm_start_opts(&o, NULL), SCOUT_INVALID_ARGUMENT);
-  o.size = sizeof o - 1;
+  o.size = SWARM_OPTIONS_V1_SIZE - 1; /* older than the first struct */
   CHECK_ST(scout_swarm_start_opts(&o, &sw), SCOUT_INVALID_ARGUMENT);
   CHECK_OK(scout_swarm_options_init(&o));
   o.rtt_ms = 80; /* a WAN field without wan */
