@@ -1,6 +1,9 @@
 # Port mapping against a real router (label "natlab"): Debian's miniupnpd
 # (UPnP IGD, NAT-PMP, PCP) in network namespaces the test makes itself,
 # under a prefix of its own, and tears down when it ends (lab_test.go).
+# Also BEP 42 (node ids tied to the external address): six nodes on
+# documentation addresses (198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32)
+# in the lab's WAN namespace, none routed anywhere (bep42_test.go).
 # Included from the top CMakeLists.txt; scripts/test.sh installs miniupnpd,
 # miniupnpd-nftables and nftables.
 #
