@@ -16,7 +16,8 @@ ctypes and the standard library only::
 Modules: :mod:`scout.keys` (X25519, the shared secret and what it
 derives), :mod:`scout.entries` (entry lists), :mod:`scout.seal`,
 :mod:`scout.messages` (offline message lists), :mod:`scout.session`
-(sessions and loopback swarms), :mod:`scout.errors` (the exceptions).
+(sessions and loopback swarms), :mod:`scout.stats` (a session's
+statistics), :mod:`scout.errors` (the exceptions).
 Everything public is re-exported here.
 
 Sizes are checked before anything reaches the library: keys are
@@ -71,7 +72,8 @@ from .messages import (
 )
 from .seal import MAX_PLAINTEXT, NONCE_SIZE, SEAL_OVERHEAD, open_sealed, seal
 from .keep import Keeper, KeepRound, Kept, Removed, Watch, WatchChange
-from .session import WAN, PortMapping, Session, Swarm, open_session
+from .session import WAN, Families, Limits, PortMapping, Session, Swarm, open_session
+from .stats import OperationStats, Stats
 
 # SCOUT_VERSION of include/scout.h, as is the version in pyproject.toml
 # (tests/lint/check_version.cmake checks both).
@@ -113,21 +115,25 @@ __all__ = [
     "DecryptError",
     "Entries",
     "Entry",
+    "Families",
     "InternalError",
     "InvalidArgument",
     "KeepRound",
     "Keeper",
     "Kept",
     "LibraryError",
+    "Limits",
     "ListHead",
     "ListMessage",
     "Message",
     "NetworkError",
     "NotFound",
+    "OperationStats",
     "PortMapping",
     "Removed",
     "ScoutError",
     "Session",
+    "Stats",
     "Swarm",
     "Timeout",
     "TooLarge",

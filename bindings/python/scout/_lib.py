@@ -38,6 +38,7 @@ from ctypes import (
     CFUNCTYPE,
     POINTER,
     Structure,
+    c_char,
     c_char_p,
     c_double,
     c_int,
@@ -107,6 +108,23 @@ PORT_PROTOCOL_PCP = 1
 PORT_PROTOCOL_NATPMP = 2
 PORT_PROTOCOL_UPNP = 3
 
+# Address families (enum scout_families). Frozen; new ones are only appended.
+FAMILIES_AUTO = 0
+FAMILIES_IPV4 = 1
+FAMILIES_IPV6 = 2
+FAMILIES_DUAL_STACK = 3
+
+# KRPC methods (enum scout_query_method): the indices of scout_stats'
+# queries_in and queries_out, which hold QUERY_METHODS counts.
+QUERY_PING = 0
+QUERY_FIND_NODE = 1
+QUERY_GET_PEERS = 2
+QUERY_ANNOUNCE_PEER = 3
+QUERY_GET = 4
+QUERY_PUT = 5
+QUERY_UNKNOWN = 6
+QUERY_METHODS = 8
+
 
 class LibraryError(ImportError):
     """libscout could not be loaded, or speaks another binary interface.
@@ -154,6 +172,15 @@ class SessionOptions(Structure):
         ("tombstone_ttl_ms", c_int64),
         ("show_removed", c_int),
         ("refresh_on_read", c_int),
+        # Statistics and address families: the IPv6 address, the families,
+        # the limits.
+        ("listen_addr6", c_char_p),
+        ("families", c_int),
+        ("query_burst", c_uint32),
+        ("query_rate", c_double),
+        ("block_ms", c_uint32),
+        ("send_rate", c_uint32),
+        ("limit_loopback", c_int),
     ]
 
 
@@ -171,6 +198,9 @@ class SwarmOptions(Structure):
         ("loss", c_double),
         ("seed", c_uint64),
         ("item_ttl_ms", c_uint32),
+        # Appended with the statistics, past item_ttl_ms's padding.
+        ("reserved", c_uint32),
+        ("ipv6", c_int),
     ]
 
 
@@ -198,6 +228,46 @@ class WatchOptions(Structure):
     _fields_ = [
         ("size", c_size_t),
         ("interval_ms", c_uint32),
+    ]
+
+
+class Stats(Structure):
+    """struct scout_stats, an output: the caller sets size. Fields are only
+    ever appended."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("nodes", c_uint32),
+        ("good_nodes", c_uint32),
+        ("questionable_nodes", c_uint32),
+        ("nodes6", c_uint32),
+        ("good_nodes6", c_uint32),
+        ("questionable_nodes6", c_uint32),
+        ("stored_items", c_uint64),
+        ("stored_bytes", c_uint64),
+        ("queries_in", c_uint64 * QUERY_METHODS),
+        ("queries_out", c_uint64 * QUERY_METHODS),
+        ("replies", c_uint64),
+        ("errors", c_uint64),
+        ("timeouts", c_uint64),
+        ("resent", c_uint64),
+        ("datagrams_in", c_uint64),
+        ("datagrams_out", c_uint64),
+        ("bytes_in", c_uint64),
+        ("bytes_out", c_uint64),
+        ("malformed", c_uint64),
+        ("rate_limited", c_uint64),
+        ("send_dropped", c_uint64),
+        ("external_addr", c_char * ADDR_STRLEN),
+        ("external_addr6", c_char * ADDR_STRLEN),
+        ("id_secure", c_int),
+        ("id_secure6", c_int),
+        ("ops_ok", c_uint64),
+        ("ops_not_found", c_uint64),
+        ("ops_timeout", c_uint64),
+        ("ops_cancelled", c_uint64),
+        ("ops_conflict", c_uint64),
+        ("ops_failed", c_uint64),
     ]
 
 
@@ -310,6 +380,9 @@ _PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
             _p,
         ],
     ),
+    # Statistics and address families
+    ("scout_session_stats", _status, [_p, POINTER(Stats)]),
+    ("scout_session_addrs", _status, [_p, c_char_p, _size_p]),
 ]
 
 

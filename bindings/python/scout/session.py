@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import ctypes
+import enum
 import logging
 import math
 import os
@@ -49,8 +50,9 @@ from .keep import keep_list as _keep_list
 from .keep import kept as _kept
 from .keep import watch as _watch
 from .messages import ListHead, ListMessage, Message, hash_arg
+from .stats import Stats, _from_c
 
-__all__ = ["PortMapping", "Session", "Swarm", "WAN", "open_session"]
+__all__ = ["Families", "Limits", "PortMapping", "Session", "Swarm", "WAN", "open_session"]
 
 _L = _lib.LIB
 
@@ -150,6 +152,19 @@ class Session(Handle):
         tombstone_ttl: how long, in seconds, a removed entry's tombstone
             stays in the list (synchronize then leaves it out of what it
             writes); ``None``: 30 days; a negative number: forever.
+        listen_addr6: the IPv6 address, ``"[addr]:port"``, of a
+            dual-stack node whose ``host`` is an IPv4 address, e.g.
+            ``"[::1]:0"``. ``None``: all IPv6 interfaces on the same port
+            (when the node runs IPv6 at all).
+        families: which DHTs the node joins (BEP 32 makes IPv4's and
+            IPv6's two DHTs): a :class:`Families` or its value,
+            ``"auto"`` (the default: both when ``host`` is None and IPv6
+            can be bound, both with ``listen_addr6``, else ``host``'s
+            family), ``"ipv4"``, ``"ipv6"`` or ``"dual-stack"`` (every put
+            goes to both DHTs and every get asks both).
+        limits: what any one source may ask of the node, and the bytes it
+            sends: a :class:`Limits`; ``None``: the defaults, which a
+            public node can live with.
         start: start the node now (the default), which blocks until its
             first lookup through the bootstrap nodes has ended: milliseconds
             when a node answers, a few seconds when none does. With
@@ -185,6 +200,9 @@ class Session(Handle):
         show_removed: bool = False,
         refresh_on_read: bool = False,
         tombstone_ttl: Optional[float] = None,
+        listen_addr6: Optional[str] = None,
+        families: Union[str, "Families", None] = None,
+        limits: Optional["Limits"] = None,
         start: bool = True,
     ) -> None:
         boot: Optional[bytes] = None
@@ -210,6 +228,12 @@ class Session(Handle):
             listen = f"{bind}:{p}".encode()
         opts = _options(timeout, read_only, port_map, state_path)
         _removal_options(opts, show_removed, refresh_on_read, tombstone_ttl)
+        _limits_option(opts, limits)
+        if listen_addr6 is not None:
+            if not isinstance(listen_addr6, str):
+                raise TypeError(f"listen_addr6 must be str, not {type(listen_addr6).__name__}")
+            opts.listen_addr6 = listen_addr6.encode()
+        opts.families = _FAMILIES[Families._of(families)]
         opts.bootstrap = boot
         opts.listen_addr = listen
         self._timeout: float = opts.timeout_ms / 1000 if opts.timeout_ms else _DEFAULT_TIMEOUT
@@ -309,6 +333,25 @@ class Session(Handle):
         p = c_uint16()
         check(_L.scout_session_port(self._h(), byref(p)), "session_port")
         return p.value
+
+    @property
+    def addrs(self) -> List[str]:
+        """Every address the node listens on, ``"ip:port"`` (``"[ip]:port"``
+        for IPv6), the IPv4 one first: two for a dual-stack node."""
+        h = self._h()
+        text = read_str(lambda buf, n: _L.scout_session_addrs(h, buf, n), 2 * _lib.ADDR_STRLEN, "session_addrs")
+        return text.split(",")
+
+    def stats(self) -> Stats:
+        """A snapshot of the node's statistics: its routing tables, what it
+        stores, queries by method each way, datagrams and bytes, what its
+        limits refused, its external addresses, the session's operations by
+        outcome. Zeros before the start; after :meth:`stop`, the counters
+        as they were then."""
+        raw = _lib.Stats()
+        raw.size = ctypes.sizeof(raw)
+        check(_L.scout_session_stats(self._h(), byref(raw)), "session_stats")
+        return _from_c(raw)
 
     @property
     def port_mapping(self) -> Optional["PortMapping"]:
@@ -794,6 +837,82 @@ def _removal_options(
         opts.tombstone_ttl_ms = -1 if tombstone_ttl < 0 else max(ms, 1)
 
 
+class Families(str, enum.Enum):
+    """Which DHTs a session joins (BEP 32: the IPv4 and the IPv6 DHT are two
+    DHTs, with their own nodes). A session's ``families=`` takes a member or
+    its value."""
+
+    #: Both when ``host`` is None and an IPv6 socket can be bound, both with
+    #: ``listen_addr6``; otherwise ``host``'s family.
+    AUTO = "auto"
+    #: The IPv4 DHT alone.
+    IPV4 = "ipv4"
+    #: The IPv6 DHT alone.
+    IPV6 = "ipv6"
+    #: Both, on one port: every put is written to both DHTs, every get asks
+    #: both.
+    DUAL_STACK = "dual-stack"
+
+    @classmethod
+    def _of(cls, value: Union[str, "Families", None]) -> "Families":
+        if value is None:
+            return cls.AUTO
+        if not isinstance(value, str):
+            raise TypeError(f"families must be a scout.Families or str, not {type(value).__name__}")
+        try:
+            return cls(value)
+        except ValueError:
+            choices = ", ".join(repr(f.value) for f in cls)
+            raise ValueError(f"families must be one of {choices}, got {value!r}") from None
+
+
+_FAMILIES = {
+    Families.AUTO: _lib.FAMILIES_AUTO,
+    Families.IPV4: _lib.FAMILIES_IPV4,
+    Families.IPV6: _lib.FAMILIES_IPV6,
+    Families.DUAL_STACK: _lib.FAMILIES_DUAL_STACK,
+}
+
+
+class Limits(NamedTuple):
+    """What any one source (an IPv4 address, or an IPv6 /64) may ask of a
+    node, and the bytes it sends (``Session(limits=...)``). Zero means the
+    default in every field; ``Limits()`` is all defaults, which a public
+    node can live with. :meth:`Session.stats` counts what they refuse
+    (``rate_limited``, ``send_dropped``)."""
+
+    #: The queries a second each source's token bucket refills with (0: 20).
+    query_rate: float = 0.0
+    #: The bucket's size: the bursts a source may send (0: 100).
+    query_burst: int = 0
+    #: How long, in seconds, a source over its rate is ignored (0: a minute).
+    block: float = 0.0
+    #: The bytes the node may send a second (0: no bound; the original
+    #: libscout ran at 8000).
+    send_rate: int = 0
+    #: Apply the limits to loopback sources too, which are exempt by
+    #: default (a test swarm is all on 127.0.0.1 or ::1).
+    limit_loopback: bool = False
+
+
+def _limits_option(opts: _lib.SessionOptions, limits: Optional[Limits]) -> None:
+    """Sets scout_session_options' limits, each checked."""
+    if limits is None:
+        return
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a scout.Limits or None, not {type(limits).__name__}")
+    rate = limits.query_rate
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+        raise TypeError(f"query_rate must be a number of queries a second, not {type(rate).__name__}")
+    if not math.isfinite(rate) or rate < 0:
+        raise ValueError(f"query_rate must be a finite number, at least 0, got {rate}")
+    opts.query_rate = float(rate)
+    opts.query_burst = u32(limits.query_burst, "query_burst")
+    opts.block_ms = _ms(limits.block, "block")
+    opts.send_rate = u32(limits.send_rate, "send_rate")
+    opts.limit_loopback = 1 if limits.limit_loopback else 0
+
+
 def _attach_log(opts: _lib.SessionOptions) -> int:
     """Registers a log sink and names it in opts; the caller unregisters it
     if no session is made."""
@@ -923,6 +1042,10 @@ class Swarm(Handle):
         item_ttl: how long, in seconds, the nodes keep an item after it
             was last put (``None``: 2 hours): a short one lets a test show
             in seconds what :meth:`Session.keep` keeps alive.
+        ipv6: run the swarm on ::1, an IPv6 DHT (BEP 32), whose
+            :attr:`bootstrap` is ``"[::1]:PORT"``; a session joins it with
+            :meth:`join`, or with the swarm as bootstrap and
+            ``host="::1"``.
 
     Raises:
         InvalidArgument: too many nodes, or a WAN the library refuses
@@ -933,12 +1056,20 @@ class Swarm(Handle):
     _WHAT = "swarm"
 
     def __init__(
-        self, nodes: int = 32, port: int = 0, *, wan: Optional[WAN] = None, item_ttl: Optional[float] = None
+        self,
+        nodes: int = 32,
+        port: int = 0,
+        *,
+        wan: Optional[WAN] = None,
+        item_ttl: Optional[float] = None,
+        ipv6: bool = False,
     ) -> None:
         n = u32(nodes, "nodes")
         p = integer(port, "port", 0, 65535)
+        if not isinstance(ipv6, bool):
+            raise TypeError(f"ipv6 must be True or False, not {type(ipv6).__name__}")
         out = c_void_p()
-        if wan is None and item_ttl is None:
+        if wan is None and item_ttl is None and not ipv6:
             check(_L.scout_swarm_start(n, p, byref(out)), "swarm_start")
         else:
             opts = _lib.SwarmOptions()
@@ -955,6 +1086,7 @@ class Swarm(Handle):
                 opts.seed = integer(wan.seed, "seed", 0, 2**64 - 1)
             if item_ttl is not None:
                 opts.item_ttl_ms = _ms(item_ttl, "item_ttl")
+            opts.ipv6 = 1 if ipv6 else 0
             check(_L.scout_swarm_start_opts(byref(opts), byref(out)), "swarm_start_opts")
         h = handle_of(out, "swarm_start")
         self._own(h, _L.scout_swarm_free)
@@ -965,7 +1097,8 @@ class Swarm(Handle):
 
     @property
     def bootstrap(self) -> str:
-        """The swarm's bootstrap address, ``"127.0.0.1:PORT"``."""
+        """The swarm's bootstrap address, ``"127.0.0.1:PORT"`` (``"[::1]:PORT"``
+        for an IPv6 swarm)."""
         self._h()  # ValueError once closed
         return self._bootstrap
 
@@ -981,16 +1114,18 @@ class Swarm(Handle):
         timeout: Optional[float] = None,
         read_only: bool = False,
         port_map: Optional[bool] = None,
+        limits: Optional[Limits] = None,
     ) -> Session:
         """Starts a :class:`Session` that is one more node of the swarm: on
         its WAN if it has one (so that the model's delays, loss and deaths
         apply to it), joined through the first node, started when this
         returns. Its node index is :attr:`Session.swarm_index`. The
-        arguments are Session's; the swarm chooses the address and the
-        bootstrap. Closing the swarm stops the session too (its operations
+        arguments are Session's; the swarm chooses the address, its family
+        and the bootstrap. Closing the swarm stops the session too (its operations
         then raise WrongState); close it as any session.
         """
         opts = _options(timeout, read_only, port_map, state_path)
+        _limits_option(opts, limits)
         h = self._h()
         log_id = _attach_log(opts)
         out = c_void_p()
