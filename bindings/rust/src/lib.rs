@@ -88,6 +88,7 @@ pub use scout_dht_sys as ffi;
 mod entries;
 mod keep;
 mod session;
+mod stats;
 mod swarm;
 
 pub use entries::{Entries, EntriesMut, Entry, Iter};
@@ -96,6 +97,7 @@ pub use session::{
     LogLevel, Message, Operation, Ops, PortMap, PortMapping, PortProtocol, Session, SessionBuilder,
     Stored, Synced,
 };
+pub use stats::{Families, Limits, OperationStats, QueryCounts, Stats};
 pub use swarm::{Swarm, SwarmBuilder, Wan};
 
 // ---------------------------------------------------------------------------

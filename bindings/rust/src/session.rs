@@ -30,6 +30,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::entries::{Entries, EntriesMut, Entry};
+use crate::stats::{Families, Limits, Stats};
 use crate::{check, check_abi, ffi, Error, ErrorCode, Hash, Key, Result, HASH_SIZE};
 
 /// How long a blocking call waits beyond the session's operation timeout
@@ -269,6 +270,9 @@ pub struct SessionBuilder {
     refresh_on_read: bool,
     tombstone_ttl: Option<Duration>,
     forever: bool,
+    listen6: Option<String>,
+    families: Families,
+    limits: Limits,
     log: Option<(LogLevel, LogFn)>,
 }
 
@@ -284,17 +288,47 @@ impl fmt::Debug for SessionBuilder {
             .field("show_removed", &self.show_removed)
             .field("refresh_on_read", &self.refresh_on_read)
             .field("tombstone_ttl", &self.tombstone_ttl)
+            .field("listen_addr6", &self.listen6)
+            .field("families", &self.families)
+            .field("limits", &self.limits)
             .field("log", &self.log.as_ref().map(|(level, _)| level))
             .finish()
     }
 }
 
 impl SessionBuilder {
-    /// The UDP address to bind, `"host:port"`; port 0 lets the system
-    /// choose. Default: all IPv4 interfaces on a random port in
-    /// 49152-65535.
+    /// The UDP address to bind, `"host:port"` (`"[host]:port"` for IPv6);
+    /// port 0 lets the system choose. Its host says the family (see
+    /// [`SessionBuilder::families`]): `"127.0.0.1:0"` is IPv4 only,
+    /// `"[::1]:0"` IPv6 only. Default: all interfaces on a random port in
+    /// 49152-65535, IPv4 and, where the machine has it, IPv6.
     pub fn listen(mut self, addr: impl Into<String>) -> Self {
         self.listen = Some(addr.into());
+        self
+    }
+
+    /// The IPv6 address, `"[host]:port"`, of a dual-stack session whose
+    /// [`listen`](SessionBuilder::listen) address is an IPv4 one, e.g.
+    /// `"[::1]:0"`. Default: all IPv6 interfaces on the same port (when
+    /// the session runs IPv6 at all). Setting it makes [`Families::Auto`]
+    /// dual-stack.
+    pub fn listen_addr6(mut self, addr: impl Into<String>) -> Self {
+        self.listen6 = Some(addr.into());
+        self
+    }
+
+    /// Which DHTs the node joins; default [`Families::Auto`]. A choice
+    /// that contradicts the listen address (an IPv6 one with
+    /// [`Families::Ipv4`], say) is [`ErrorCode::InvalidArgument`].
+    pub fn families(mut self, families: Families) -> Self {
+        self.families = families;
+        self
+    }
+
+    /// What any one source may ask of the node, and the bytes it sends;
+    /// default [`Limits::default()`], which a public node can live with.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -411,7 +445,19 @@ impl SessionBuilder {
                 .transpose()
         };
         let listen = cstr("the listen address", &self.listen)?;
+        let listen6 = cstr("the IPv6 listen address", &self.listen6)?;
         let bootstrap = cstr("the bootstrap list", &self.bootstrap)?;
+        let block_ms = match u32::try_from(self.limits.block.as_millis()) {
+            Ok(0) if !self.limits.block.is_zero() => Err(invalid(format!(
+                "the limits' block {:?} is under 1 ms",
+                self.limits.block
+            ))),
+            Ok(ms) => Ok(ms),
+            Err(_) => Err(invalid(format!(
+                "the limits' block {:?} is over u32::MAX milliseconds",
+                self.limits.block
+            ))),
+        }?;
         let timeout_ms = u32::try_from(self.timeout.as_millis()).map_err(|_| {
             invalid(format!(
                 "the timeout {:?} is over u32::MAX milliseconds",
@@ -439,6 +485,13 @@ impl SessionBuilder {
             tombstone_ttl_ms: 0,
             show_removed: 0,
             refresh_on_read: 0,
+            listen_addr6: ptr::null(),
+            families: 0,
+            query_burst: 0,
+            query_rate: 0.0,
+            block_ms: 0,
+            send_rate: 0,
+            limit_loopback: 0,
         };
         // SAFETY: opts is a valid, writable options struct.
         check(unsafe { ffi::scout_session_options_init(&mut opts) })?;
@@ -456,6 +509,13 @@ impl SessionBuilder {
             None => 0,
             Some(ttl) => i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1),
         };
+        opts.listen_addr6 = as_ptr(&listen6);
+        opts.families = self.families.to_raw();
+        opts.query_rate = self.limits.query_rate;
+        opts.query_burst = self.limits.query_burst;
+        opts.block_ms = block_ms;
+        opts.send_rate = self.limits.send_rate;
+        opts.limit_loopback = c_int::from(self.limits.limit_loopback);
 
         let mut log_user: *const LogState = ptr::null();
         if let Some((level, log)) = self.log {
@@ -470,7 +530,7 @@ impl SessionBuilder {
         }
         Ok(RawOptions {
             opts,
-            _strings: [listen, bootstrap, self.state_file],
+            _strings: [listen, listen6, bootstrap, self.state_file],
             log_user,
             timeout,
         })
@@ -491,7 +551,7 @@ impl SessionBuilder {
 /// session made, or is released if none is.
 pub(crate) struct RawOptions {
     opts: ffi::scout_session_options,
-    _strings: [Option<CString>; 3],
+    _strings: [Option<CString>; 4],
     log_user: *const LogState,
     timeout: Duration,
 }
@@ -610,6 +670,9 @@ impl Session {
             refresh_on_read: false,
             tombstone_ttl: None,
             forever: false,
+            listen6: None,
+            families: Families::Auto,
+            limits: Limits::default(),
             log: None,
         }
     }
@@ -656,6 +719,33 @@ impl Session {
             unsafe { ffi::scout_session_addr(self.raw.as_ptr(), buf.cast::<c_char>(), len) }
         })?;
         c_string(bytes)
+    }
+
+    /// Every address the node listens on, `"ip:port"` (`"[ip]:port"` for
+    /// IPv6), the IPv4 one first: two for a dual-stack node.
+    /// [`ErrorCode::WrongState`] before the start.
+    pub fn addrs(&self) -> Result<Vec<String>> {
+        let bytes = crate::read_buf(2 * ffi::SCOUT_ADDR_STRLEN, |buf, len| {
+            // SAFETY: self.raw is live; buf has *len writable bytes.
+            unsafe { ffi::scout_session_addrs(self.raw.as_ptr(), buf.cast::<c_char>(), len) }
+        })?;
+        Ok(c_string(bytes)?.split(',').map(str::to_owned).collect())
+    }
+
+    /// A snapshot of the node's statistics: its routing tables, what it
+    /// stores, queries by method each way, datagrams and bytes, what its
+    /// limits refused, its external addresses, the session's operations
+    /// by outcome. Zeros before the start; after [`Session::stop`], the
+    /// counters as they were then. It costs a pass over each routing
+    /// table; counting costs the node nothing measurable.
+    pub fn stats(&self) -> Result<Stats> {
+        // SAFETY: scout_stats is plain data, for which all zeros is valid.
+        let mut raw: ffi::scout_stats = unsafe { std::mem::zeroed() };
+        raw.size = std::mem::size_of::<ffi::scout_stats>();
+        // SAFETY: self.raw is live; raw is a writable scout_stats of the
+        // size it says.
+        check(unsafe { ffi::scout_session_stats(self.raw.as_ptr(), &mut raw) })?;
+        Stats::from_raw(&raw)
     }
 
     /// The UDP port the socket is bound to.

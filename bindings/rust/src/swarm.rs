@@ -92,6 +92,7 @@ pub struct SwarmBuilder {
     port: u16,
     wan: Option<Wan>,
     item_ttl: Option<Duration>,
+    ipv6: bool,
 }
 
 impl SwarmBuilder {
@@ -122,6 +123,15 @@ impl SwarmBuilder {
         self
     }
 
+    /// Runs the swarm on ::1, an IPv6 DHT (BEP 32), whose
+    /// [`Swarm::bootstrap`] is `"[::1]:PORT"`: a session joins it with
+    /// [`Swarm::join`], or with that bootstrap and a listen address of
+    /// `"[::1]:0"`. Default: 127.0.0.1.
+    pub fn ipv6(mut self, ipv6: bool) -> Self {
+        self.ipv6 = ipv6;
+        self
+    }
+
     /// Starts the nodes and returns once they have joined. Blocks.
     /// [`ErrorCode::InvalidArgument`] for more than 16,384 nodes, ports
     /// past 65,535 or a WAN the library refuses (a loss of 1 or more, a
@@ -142,11 +152,14 @@ impl SwarmBuilder {
             loss: 0.0,
             seed: 0,
             item_ttl_ms: 0,
+            reserved: 0,
+            ipv6: 0,
         };
         // SAFETY: opts is a valid, writable options struct.
         check(unsafe { ffi::scout_swarm_options_init(&mut opts) })?;
         opts.nodes = self.nodes;
         opts.port = self.port;
+        opts.ipv6 = c_int::from(self.ipv6);
         if let Some(ttl) = self.item_ttl {
             opts.item_ttl_ms = millis("item_ttl", ttl)?;
         }
@@ -250,8 +263,8 @@ impl Swarm {
     /// it has one (so that the model's delays, loss and deaths apply to
     /// it), joined through the first node, and started when this returns.
     /// Its node index is [`Session::swarm_index`]. `builder` sets what the
-    /// swarm does not: its listen address and bootstrap must be left unset
-    /// ([`ErrorCode::InvalidArgument`] otherwise). Dropping the swarm stops
+    /// swarm does not: its listen addresses, families and bootstrap must be
+    /// left unset ([`ErrorCode::InvalidArgument`] otherwise). Dropping the swarm stops
     /// the session too (its operations then fail with
     /// [`ErrorCode::WrongState`]); drop it as any session.
     pub fn join(&self, builder: SessionBuilder) -> Result<Session> {
@@ -297,7 +310,8 @@ impl Swarm {
         check(unsafe { ffi::scout_swarm_set_dead(self.raw.as_ptr(), index, c_int::from(dead)) })
     }
 
-    /// The address sessions join through, `"127.0.0.1:PORT"`.
+    /// The address sessions join through, `"127.0.0.1:PORT"`
+    /// (`"[::1]:PORT"` for an IPv6 swarm).
     pub fn bootstrap(&self) -> Result<String> {
         let mut bytes = read_buf(ffi::SCOUT_ADDR_STRLEN, |buf, len| {
             // SAFETY: self.raw is live; buf has *len writable bytes.

@@ -578,6 +578,24 @@ fn ffi_mirrors_the_header() {
             "SCOUT_PORT_PROTOCOL_UPNP",
             ffi::SCOUT_PORT_PROTOCOL_UPNP as i64,
         ),
+        ("SCOUT_FAMILIES_AUTO", ffi::SCOUT_FAMILIES_AUTO as i64),
+        ("SCOUT_FAMILIES_IPV4", ffi::SCOUT_FAMILIES_IPV4 as i64),
+        ("SCOUT_FAMILIES_IPV6", ffi::SCOUT_FAMILIES_IPV6 as i64),
+        (
+            "SCOUT_FAMILIES_DUAL_STACK",
+            ffi::SCOUT_FAMILIES_DUAL_STACK as i64,
+        ),
+        ("SCOUT_QUERY_PING", ffi::SCOUT_QUERY_PING as i64),
+        ("SCOUT_QUERY_FIND_NODE", ffi::SCOUT_QUERY_FIND_NODE as i64),
+        ("SCOUT_QUERY_GET_PEERS", ffi::SCOUT_QUERY_GET_PEERS as i64),
+        (
+            "SCOUT_QUERY_ANNOUNCE_PEER",
+            ffi::SCOUT_QUERY_ANNOUNCE_PEER as i64,
+        ),
+        ("SCOUT_QUERY_GET", ffi::SCOUT_QUERY_GET as i64),
+        ("SCOUT_QUERY_PUT", ffi::SCOUT_QUERY_PUT as i64),
+        ("SCOUT_QUERY_UNKNOWN", ffi::SCOUT_QUERY_UNKNOWN as i64),
+        ("SCOUT_QUERY_METHODS", ffi::SCOUT_QUERY_METHODS as i64),
     ]
     .into_iter()
     .collect();

@@ -190,6 +190,19 @@ pub const SCOUT_PORT_MAP_ON: scout_port_map = 1;
 /// Never map.
 pub const SCOUT_PORT_MAP_OFF: scout_port_map = 2;
 
+/// `enum scout_families`: which DHTs a session joins
+/// (`scout_session_options.families`, an `int`). Values are frozen.
+pub type scout_families = c_int;
+/// Both when the listen address's host is empty and IPv6 can be bound,
+/// both with `listen_addr6`; otherwise the listen address's family.
+pub const SCOUT_FAMILIES_AUTO: scout_families = 0;
+/// The IPv4 DHT alone.
+pub const SCOUT_FAMILIES_IPV4: scout_families = 1;
+/// The IPv6 DHT alone (BEP 32).
+pub const SCOUT_FAMILIES_IPV6: scout_families = 2;
+/// Both, on one port.
+pub const SCOUT_FAMILIES_DUAL_STACK: scout_families = 3;
+
 /// `scout_session_options`. Initialize with [`scout_session_options_init`];
 /// zero or NULL means "default" in every field.
 #[repr(C)]
@@ -226,6 +239,22 @@ pub struct scout_session_options {
     pub show_removed: c_int,
     /// Nonzero: readers put again, byte for byte, what they read.
     pub refresh_on_read: c_int,
+    // Appended with scout_session_stats.
+    /// A dual-stack session's IPv6 address, `"[host]:port"`.
+    pub listen_addr6: *const c_char,
+    /// A [`scout_families`]; 0 is [`SCOUT_FAMILIES_AUTO`].
+    pub families: c_int,
+    /// The bursts of each source's token bucket of queries. 0: 100.
+    pub query_burst: u32,
+    /// The queries a second each source's bucket refills with. 0: 20.
+    pub query_rate: f64,
+    /// How long a source over its rate is ignored, in milliseconds. 0: a
+    /// minute.
+    pub block_ms: u32,
+    /// The bytes the node may send a second. 0: no bound.
+    pub send_rate: u32,
+    /// Nonzero: the limits apply to loopback sources too.
+    pub limit_loopback: c_int,
 }
 
 /// `scout_entry_updated_fn`: one entry read from the DHT that is new or
@@ -322,6 +351,11 @@ pub struct scout_swarm_options {
     /// How long the nodes keep an item after it was last put, in
     /// milliseconds. 0: 2 hours.
     pub item_ttl_ms: u32,
+    // Appended with scout_session_stats.
+    /// Always 0: `item_ttl_ms`'s tail padding, where no field can go.
+    pub reserved: u32,
+    /// Nonzero: the swarm runs on ::1 (an IPv6 DHT).
+    pub ipv6: c_int,
 }
 
 /// `scout_keep_options`. Initialize with [`scout_keep_options_init`].
@@ -367,6 +401,77 @@ pub type scout_entry_removed_fn =
 /// `scout_watch_changed_fn`: a new version of the watched list.
 pub type scout_watch_changed_fn =
     Option<unsafe extern "C" fn(user: *mut c_void, seq: i64, updated: usize, removed: usize)>;
+
+/// `enum scout_query_method`: the KRPC methods [`scout_stats`] counts
+/// queries of, the indices of its `queries_in` and `queries_out`. Values
+/// are frozen; new ones are appended.
+pub type scout_query_method = c_int;
+/// `ping`.
+pub const SCOUT_QUERY_PING: scout_query_method = 0;
+/// `find_node`.
+pub const SCOUT_QUERY_FIND_NODE: scout_query_method = 1;
+/// `get_peers`.
+pub const SCOUT_QUERY_GET_PEERS: scout_query_method = 2;
+/// `announce_peer`.
+pub const SCOUT_QUERY_ANNOUNCE_PEER: scout_query_method = 3;
+/// `get` (BEP 44).
+pub const SCOUT_QUERY_GET: scout_query_method = 4;
+/// `put` (BEP 44).
+pub const SCOUT_QUERY_PUT: scout_query_method = 5;
+/// Any other method.
+pub const SCOUT_QUERY_UNKNOWN: scout_query_method = 6;
+/// The length of `queries_in` and `queries_out`.
+pub const SCOUT_QUERY_METHODS: usize = 8;
+
+/// `scout_stats`: a snapshot of a session's statistics
+/// ([`scout_session_stats`]). Set `size` to its size before the call.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct scout_stats {
+    /// `sizeof(scout_stats)`, set by the caller.
+    pub size: usize,
+    /// The IPv4 routing table: every node, the good ones, the questionable ones.
+    pub nodes: u32,
+    pub good_nodes: u32,
+    pub questionable_nodes: u32,
+    /// The IPv6 routing table, likewise.
+    pub nodes6: u32,
+    pub good_nodes6: u32,
+    pub questionable_nodes6: u32,
+    /// The items the node keeps for others, and their bytes.
+    pub stored_items: u64,
+    pub stored_bytes: u64,
+    /// Queries answered and sent, indexed by [`scout_query_method`].
+    pub queries_in: [u64; SCOUT_QUERY_METHODS],
+    pub queries_out: [u64; SCOUT_QUERY_METHODS],
+    /// Replies, KRPC errors, timeouts and resends of the queries sent.
+    pub replies: u64,
+    pub errors: u64,
+    pub timeouts: u64,
+    pub resent: u64,
+    /// Datagrams and bytes, each way.
+    pub datagrams_in: u64,
+    pub datagrams_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Datagrams refused: malformed, over a rate limit, over the send bound.
+    pub malformed: u64,
+    pub rate_limited: u64,
+    pub send_dropped: u64,
+    /// The external addresses, NUL-terminated; empty while unknown.
+    pub external_addr: [c_char; SCOUT_ADDR_STRLEN],
+    pub external_addr6: [c_char; SCOUT_ADDR_STRLEN],
+    /// 1 when the node id is a BEP 42 id for that address.
+    pub id_secure: c_int,
+    pub id_secure6: c_int,
+    /// The session's operations by outcome.
+    pub ops_ok: u64,
+    pub ops_not_found: u64,
+    pub ops_timeout: u64,
+    pub ops_cancelled: u64,
+    pub ops_conflict: u64,
+    pub ops_failed: u64,
+}
 
 // ---------------------------------------------------------------------------
 // Functions
@@ -743,5 +848,20 @@ extern "C" {
         changed: scout_watch_changed_fn,
         finished: scout_run_finished_fn,
         user: *mut c_void,
+    ) -> scout_status;
+
+    // Statistics and address families.
+    /// Copies the session's statistics to `*out`, whose `size` the caller
+    /// sets first.
+    pub fn scout_session_stats(
+        session: *const scout_session,
+        out: *mut scout_stats,
+    ) -> scout_status;
+    /// The addresses the session listens on, comma-separated, IPv4 first;
+    /// `2 * SCOUT_ADDR_STRLEN` bytes always suffice.
+    pub fn scout_session_addrs(
+        session: *const scout_session,
+        buf: *mut c_char,
+        len: *mut usize,
     ) -> scout_status;
 }
