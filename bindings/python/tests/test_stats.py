@@ -200,6 +200,8 @@ def test_struct_layout() -> None:
     """The binding's structs are the header's: the appended fields where
     the library writes them, scout_stats of its first release's size."""
     assert ctypes.sizeof(_lib.Stats) == 448
+    offsets = {f: getattr(_lib.Stats, f).offset for f in ("queries_out", "send_dropped", "external_addr6", "ops_failed")}
+    assert offsets == {"queries_out": 112, "send_dropped": 256, "external_addr6": 328, "ops_failed": 440}
     assert _lib.SessionOptions.listen_addr6.offset == _lib.SessionOptions.refresh_on_read.offset + 4
     assert ctypes.sizeof(_lib.SessionOptions) == 128
     assert _lib.SwarmOptions.ipv6.offset == 64
