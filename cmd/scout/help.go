@@ -39,12 +39,14 @@ var flagHelp = map[string][2]string{
 	"seed":       {"--seed S", "seed of the delays and of whom --kill kills (default 0)"},
 	"kill":       {"--kill F", "kill this fraction of the nodes (never the first), from 0 to 1: they go silent, answering none of the others; prints \"killed N of M nodes: I ...\""},
 	"kill-after": {"--kill-after DURATION", "when to --kill, after the swarm is ready (default: at once)"},
+	"families":   {"--families auto|ipv4|ipv6|dual-stack", "the DHTs the node joins (BEP 32): auto (the default) joins both where the machine has IPv6 unless --listen names one family, dual-stack both on one port (puts go to both, gets ask both)"},
+	"stats":      {"--stats", "when the command ends, even in error, print its node's statistics (swarm: the sum over its nodes, with \"sessions\") as one JSON object on stderr, after everything else: routing tables, store, queries by method, replies, datagrams and bytes, what the limits refused, external addresses, operations by outcome"},
 	"portmap":    {"--portmap", "ask the router to forward the node's port (UPnP, NAT-PMP, PCP)"},
 	"no-portmap": {"--no-portmap", "never ask the router"},
 }
 
 // The flags every command that runs a node of its own takes.
-var networkFlags = []string{"bootstrap", "timeout", "state", "no-state", "listen", "json", "verbose"}
+var networkFlags = []string{"bootstrap", "timeout", "state", "no-state", "listen", "families", "json", "verbose", "stats"}
 
 // commandDoc is what `scout COMMAND --help` says about a command.
 type commandDoc struct {
@@ -71,7 +73,7 @@ var commandDocs = map[string]commandDoc{
 		append([]string{"all"}, networkFlags...)},
 	"swarm": {"swarm [--nodes N] [--port P] [--for DURATION] [--item-ttl DURATION] [--rtt DURATION] [--loss P] [--jitter F] [--seed S] [--kill F [--kill-after DURATION]]",
 		"Runs a loopback swarm of DHT nodes on 127.0.0.1 (::1 with --ipv6) and prints \"bootstrap 127.0.0.1:PORT\" (\"bootstrap [::1]:PORT\") first; other commands (or SCOUT_BOOTSTRAP) join through that address. Runs until interrupted or --for passes. With any of --rtt, --max-rtt, --loss, --jitter, --seed or --kill, the nodes talk to each other over an emulated internet (the WAN model: per-node delays, jitter, loss, silent deaths, all following from --seed) and join through the first node one by one; --kill makes a fraction of them die after --kill-after. The model sits between the swarm's own nodes: a command in another process reaches them directly, without delay or loss, and is answered by the dead too.",
-		[]string{"nodes", "port", "ipv6", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after", "timeout", "json"}},
+		[]string{"nodes", "port", "ipv6", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after", "timeout", "json", "stats"}},
 	"keep": {"keep FILE PEER_PUBLIC_HEX [--list FILE] [--interval DURATION] [--for DURATION]",
 		"Keeps the entry list that FILE's key shares with the peer whose public key is PEER_PUBLIC_HEX alive on the DHT, and with --list the message list whose head FILE keeps: puts its newest items again, byte for byte, to the nodes closest to them, at once and then every --interval, until interrupted or --for passes. Nodes drop an item about 2 hours after it was last put. Prints a line per round: \"slot TARGET seq SEQ stored N\", \"list HEAD messages M stored N\", or \"slot|list TARGET error TEXT\" for a round that failed (tried again sooner).",
 		append([]string{"list", "interval", "for"}, networkFlags...)},
@@ -83,7 +85,7 @@ var commandDocs = map[string]commandDoc{
 		networkFlags},
 	"serve": {"serve [--listen ADDR] [--portmap|--no-portmap] [--for DURATION]",
 		"Runs one full DHT node until interrupted or --for passes; prints \"listening ADDR\", then \"mapped udp IP:PORT via upnp|natpmp|pcp\" once the router maps its port (default: map when on a LAN or public address with the public routers; removed on exit).",
-		[]string{"listen", "portmap", "no-portmap", "for", "bootstrap", "timeout", "state", "no-state", "json"}},
+		[]string{"listen", "families", "portmap", "no-portmap", "for", "bootstrap", "timeout", "state", "no-state", "json", "stats"}},
 	"demo": {"demo",
 		"Alice and Bob on an embedded loopback swarm: keys, entries, offline messages, every step verified.",
 		[]string{"timeout"}},

@@ -92,12 +92,18 @@ Flags, before or after the arguments:
                                         the user cache directory; "" for none)
   --no-state                            keep no state file
   --listen HOST:PORT                    UDP address to bind (default: a random port)
+  --families auto|ipv4|ipv6|dual-stack  the DHTs the node joins (default auto: both
+                                        where the machine has IPv6, unless --listen
+                                        names one family)
+  --stats                               when the command ends, even in error, print
+                                        its node's statistics as one JSON object on
+                                        stderr (swarm: the sum over its nodes)
   -v, --verbose                         log what the node does to stderr
   -h, --help                            show this help; after a command, its help
   --version                             print the version
 
-swarm and demo run their own loopback nodes: --bootstrap, --state and
---listen do not apply to them.
+swarm and demo run their own loopback nodes: --bootstrap, --state,
+--listen and --families do not apply to them.
 
 A value or message that is not printable UTF-8 (or starts with "0x") is
 printed as 0x followed by its hex. Use "--" before an argument that starts
@@ -195,6 +201,10 @@ type cli struct {
 	given map[string]bool // the flags given, by name
 
 	portmap, noPortmap bool // serve --portmap, --no-portmap
+
+	fam      scout.Families // --families
+	stats    bool           // --stats
+	statsOut any            // what --stats prints on stderr once the command has ended
 }
 
 // command is one subcommand: its positional arguments, the flags only it
@@ -209,17 +219,21 @@ type command struct {
 var commands = []command{
 	{name: "gen-key", args: []string{"FILE"}, run: genKey},
 	{name: "dump-key", args: []string{"FILE"}, run: dumpKey},
-	{name: "sync", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID", "VALUE"}, run: syncCmd},
-	{name: "put", args: []string{"MESSAGE"}, flags: []string{"list"}, run: put},
-	{name: "get", args: []string{"HASH"}, flags: []string{"all"}, run: get},
-	{name: "keep", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: []string{"list", "interval", "for"}, run: keepCmd},
-	{name: "watch", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: []string{"interval", "for"}, run: watchCmd},
-	{name: "remove", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID"}, run: removeCmd},
-	{name: "swarm", flags: []string{"nodes", "port", "ipv6", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after"}, run: swarmCmd},
-	{name: "serve", flags: []string{"for", "portmap", "no-portmap"}, run: serveCmd},
+	{name: "sync", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID", "VALUE"}, flags: nodeFlags, run: syncCmd},
+	{name: "put", args: []string{"MESSAGE"}, flags: append([]string{"list"}, nodeFlags...), run: put},
+	{name: "get", args: []string{"HASH"}, flags: append([]string{"all"}, nodeFlags...), run: get},
+	{name: "keep", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: append([]string{"list", "interval", "for"}, nodeFlags...), run: keepCmd},
+	{name: "watch", args: []string{"FILE", "PEER_PUBLIC_HEX"}, flags: append([]string{"interval", "for"}, nodeFlags...), run: watchCmd},
+	{name: "remove", args: []string{"FILE", "PEER_PUBLIC_HEX", "ID"}, flags: nodeFlags, run: removeCmd},
+	{name: "swarm", flags: []string{"nodes", "port", "ipv6", "for", "item-ttl", "rtt", "max-rtt", "loss", "jitter", "seed", "kill", "kill-after", "stats"}, run: swarmCmd},
+	{name: "serve", flags: append([]string{"for", "portmap", "no-portmap"}, nodeFlags...), run: serveCmd},
 	{name: "demo", run: demo},
 	{name: "version", run: versionCmd},
 }
+
+// nodeFlags are the flags of the commands that run a DHT node of their
+// own: which DHTs it joins, and its statistics at the end.
+var nodeFlags = []string{"families", "stats"}
 
 // commandFlag reports whether a flag belongs to some commands only.
 func commandFlag(name string) bool {
@@ -261,6 +275,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		c.report(err)
 	}
+	c.printStats() // --stats: last, after the command's output and its error
 	return exitCode(err)
 }
 
@@ -369,6 +384,8 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 	fs.DurationVar(&c.killAfter, "kill-after", 0, "")
 	fs.BoolVar(&c.portmap, "portmap", false, "")
 	fs.BoolVar(&c.noPortmap, "no-portmap", false, "")
+	families := fs.String("families", "auto", "")
+	fs.BoolVar(&c.stats, "stats", false, "")
 	fs.BoolVar(&c.verbose, "v", false, "")
 	fs.BoolVar(&c.verbose, "verbose", false, "")
 	var help, showVersion bool
@@ -421,6 +438,9 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 		if _, _, err := net.SplitHostPort(c.listen); err != nil {
 			return usagef("--listen %q: %v", c.listen, err)
 		}
+	}
+	if c.fam, err = parseFamilies(*families); err != nil {
+		return err
 	}
 	c.bootstrapFrom = "--bootstrap"
 	switch {

@@ -36,6 +36,7 @@ func serveCmd(ctx context.Context, c *cli, _ []string) error {
 	}
 	s, err := scout.NewSession(scout.Options{
 		ListenAddr: c.listen,
+		Families:   c.fam,
 		Bootstrap:  c.bootstrap,
 		StateFile:  c.state,
 		Timeout:    c.timeout,
@@ -45,6 +46,7 @@ func serveCmd(ctx context.Context, c *cli, _ []string) error {
 	if err != nil {
 		return err
 	}
+	defer c.noteStats(s) // after the stops below, which run first
 	if c.dur > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.dur)

@@ -61,6 +61,7 @@ func (c *cli) withLongSession(ctx context.Context, f func(context.Context, *scou
 	}
 	opts := scout.Options{
 		ListenAddr: c.listen,
+		Families:   c.fam,
 		Bootstrap:  c.bootstrap,
 		StateFile:  c.state,
 		Timeout:    c.timeout,
@@ -79,6 +80,7 @@ func (c *cli) withLongSession(ctx context.Context, f func(context.Context, *scou
 		if err := s.Stop(); err != nil {
 			c.warnf("%v", strings.TrimPrefix(err.Error(), "scout: "))
 		}
+		c.noteStats(s) // stopped: every counter final
 	}()
 	wait := min(c.timeout, joinWait)
 	joinCtx, cancelJoin := context.WithTimeout(ctx, wait)

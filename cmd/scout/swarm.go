@@ -76,6 +76,10 @@ func swarmCmd(ctx context.Context, c *cli, _ []string) error {
 	if err != nil {
 		return fmt.Errorf("starting the swarm: %w", err)
 	}
+	if c.stats {
+		// After the Close below, which runs first: every counter final.
+		defer func() { c.statsOut = newSwarmStats(sw) }()
+	}
 	defer sw.Close()
 
 	// The first line goes out at once (os.Stdout is not buffered): scripts
