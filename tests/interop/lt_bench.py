@@ -2,12 +2,13 @@
 """Latency of libtorrent DHT put/get on a loopback swarm, via lt_node.py.
 
     /usr/bin/python3 tests/interop/lt_bench.py --nodes 16 --rounds 40
-        [--json] [--set key=value ...]
+        [--json] [--set key=value ...] [--known K] [--ipv6]
 
 One request at a time (latency, not throughput), each from a random node,
 each get from a different node than the put.  Prints median / p90 / max of
 the driver's "ms" per op, plus startup time.  --set passes libtorrent
-setting overrides through to lt_node.py (to see which settings matter)."""
+setting overrides through to lt_node.py (to see which settings matter);
+--ipv6 runs the nodes on ::1 (libtorrent's IPv6 DHT)."""
 
 import argparse
 import json
@@ -36,6 +37,7 @@ def main():
     ap.add_argument("--known", type=int, default=0,
                     help="each node is told only this many others")
     ap.add_argument("--ready-timeout", type=float, default=20.0)
+    ap.add_argument("--ipv6", action="store_true", help="nodes on ::1")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     extra = ["--ready-timeout", str(args.ready_timeout)]
@@ -45,7 +47,7 @@ def main():
         extra += ["--set", kv]
 
     t0 = time.perf_counter()
-    d = LtDriver(nodes=args.nodes, extra_args=extra)
+    d = LtDriver(nodes=args.nodes, extra_args=extra, ipv6=args.ipv6)
     start_ms = (time.perf_counter() - t0) * 1000.0
     n = len(d.nodes)
     lat = {k: [] for k in ("put_immutable", "get_immutable", "get_missing",
@@ -99,6 +101,7 @@ def main():
     res = {"nodes": n, "rounds": args.rounds, "startup_ms": round(start_ms),
            "ready_ms": d.ready.get("ms"), "settings": args.set,
            "known": args.known, "complete": d.ready.get("complete"),
+           "family": d.ready.get("family"),
            "tables_min_max": [min(tables), max(tables)],
            "num_success_median": {k: statistics.median(v)
                                   for k, v in succ.items()},
@@ -110,10 +113,11 @@ def main():
     if args.json:
         print(json.dumps(res))
     else:
-        print("nodes=%d known=%s rounds=%d startup=%dms ready=%sms "
+        print("%s nodes=%d known=%s rounds=%d startup=%dms ready=%sms "
               "complete=%s tables=%s num_success(median)=%s bad=%d "
               "settings=%s"
-              % (n, args.known or "all", args.rounds, res["startup_ms"],
+              % (res["family"], n, args.known or "all", args.rounds,
+                 res["startup_ms"],
                  res["ready_ms"], res["complete"], res["tables_min_max"],
                  res["num_success_median"], len(bad), args.set))
         for k, v in res["ms"].items():

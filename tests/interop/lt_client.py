@@ -27,8 +27,11 @@ class DriverError(Exception):
 
 class LtDriver:
     def __init__(self, nodes=8, bootstrap=None, port=None, extra_args=(),
-                 ready_timeout=60.0):
+                 ready_timeout=60.0, ipv6=False):
         args = [PYTHON, LT_NODE, "--nodes", str(nodes)]
+        self.ipv6 = ipv6
+        if ipv6:
+            args.append("--ipv6")
         if bootstrap:
             args += ["--bootstrap", ",".join(bootstrap)]
         if port:

@@ -4,10 +4,13 @@
 
 Needs Debian's python3-libtorrent, python3-nacl and python3-pytest (the
 driver always runs under /usr/bin/python3, see lt_client.PYTHON).  Loopback
-only; about 5 s."""
+only; about 5 s.  Every test runs twice: on 127.0.0.1, and on ::1 (--ipv6:
+libtorrent's IPv6 DHT, BEP 32), which is skipped, with the reason, where the
+machine has no IPv6 loopback."""
 
 import hashlib
 import os
+import socket
 import sys
 import time
 
@@ -43,10 +46,25 @@ def sign_buffer(salt, seq, value):
     return buf + b"3:seqi%de1:v" % seq + bstr(value)
 
 
-@pytest.fixture(scope="module")
-def lt():
+def ipv6_loopback():
+    """None if a UDP socket can be bound on ::1, else why not."""
+    if not socket.has_ipv6:
+        return "Python was built without IPv6"
     try:
-        d = LtDriver(nodes=NODES, ready_timeout=60)
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+    except OSError as e:
+        return "cannot bind a UDP socket on ::1: %s" % e
+    return None
+
+
+@pytest.fixture(scope="module", params=["ipv4", "ipv6"])
+def lt(request):
+    ipv6 = request.param == "ipv6"
+    if ipv6 and ipv6_loopback():
+        pytest.skip("no IPv6 loopback: %s" % ipv6_loopback())
+    try:
+        d = LtDriver(nodes=NODES, ready_timeout=60, ipv6=ipv6)
     except Exception as e:
         pytest.fail("lt_node.py did not start (apt-get install -y "
                     "python3-libtorrent python3-nacl?): %s" % e)
@@ -60,12 +78,34 @@ def ok(r):
     return r
 
 
+def loopback_prefix(lt):
+    return "[::1]:" if lt.ipv6 else "127.0.0.1:"
+
+
 def test_ready_line(lt):
     assert len(lt.nodes) == NODES
     assert len(set(lt.nodes)) == NODES
-    assert all(n.startswith("127.0.0.1:") for n in lt.nodes)
+    assert all(n.startswith(loopback_prefix(lt)) for n in lt.nodes)
+    assert lt.ready["family"] == ("ipv6" if lt.ipv6 else "ipv4")
     assert lt.ready["complete"] is True
     assert min(lt.ready["table_sizes"]) >= NODES - 1
+
+
+def test_table(lt):
+    """Each node's table holds the others, at the family's loopback: on
+    ::1 the nodes met over IPv6 (the DHT of an IPv6 socket holds only
+    IPv6 nodes)."""
+    for node in (0, NODES - 1):
+        r = ok(lt.call("table", node=node))
+        assert len(bytes.fromhex(r["node_id"])) == 20
+        assert set(r["nodes"]) == set(lt.nodes) - {lt.nodes[node]}, r
+
+
+def test_other_family_refused(lt):
+    """An address of the other family is refused, not dropped silently."""
+    other = "127.0.0.1:6881" if lt.ipv6 else "[::1]:6881"
+    r = lt.call("add_nodes", nodes=[other])
+    assert r["ok"] is False and "IPv" in r["error"], r
 
 
 def test_stats(lt):
@@ -197,7 +237,9 @@ def test_bad_requests(lt):
 
 def test_bootstrap_second_swarm(lt):
     """--bootstrap joins external nodes (as a Go swarm would be joined)."""
-    with LtDriver(nodes=4, bootstrap=[lt.nodes[0]], ready_timeout=30) as b:
+    with LtDriver(nodes=4, bootstrap=[lt.nodes[0]], ready_timeout=30,
+                  ipv6=lt.ipv6) as b:
+        assert all(n.startswith(loopback_prefix(lt)) for n in b.nodes)
         assert min(b.ready["table_sizes"]) >= 4
         value = b"from the other swarm"
         p = ok(b.call("put_immutable", node=2, value_hex=value.hex()))
