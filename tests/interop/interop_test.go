@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -15,14 +16,16 @@ import (
 
 	"github.com/scout-dht/scout/scout"
 	"github.com/scout-dht/scout/scout/swarm"
+	"github.com/scout-dht/scout/tests/interop/ltdriver"
 )
 
-// goSwarm starts n Scout nodes, stopped when the test ends. Cleanups run
-// last-in first-out, so libtorrent nodes started after it stop first:
-// libtorrent waits 15 s on a node that left its table.
-func goSwarm(t *testing.T, n int) *swarm.Swarm {
+// goSwarm starts n Scout nodes on 127.0.0.1, or on ::1 with ipv6 (an IPv6
+// DHT, BEP 32), stopped when the test ends. Cleanups run last-in
+// first-out, so libtorrent nodes started after it stop first: libtorrent
+// waits 15 s on a node that left its table.
+func goSwarm(t *testing.T, n int, ipv6 bool) *swarm.Swarm {
 	t.Helper()
-	sw, err := swarm.Start(context.Background(), swarm.Options{Nodes: n})
+	sw, err := swarm.Start(context.Background(), swarm.Options{Nodes: n, IPv6: ipv6})
 	require.NoError(t, err)
 	t.Cleanup(func() { sw.Close() })
 	return sw
@@ -36,10 +39,11 @@ func addrs(sw *swarm.Swarm) []string {
 	return out
 }
 
-// mixedSwarm is 16 Scout nodes and 16 libtorrent nodes that know each other.
-func mixedSwarm(t *testing.T) (*swarm.Swarm, *ltSwarm) {
-	sw := goSwarm(t, 16)
-	lt := startLT(t, 16, addrs(sw))
+// mixedSwarm is 16 Scout nodes and 16 libtorrent nodes that know each
+// other, all on 127.0.0.1 or all on ::1.
+func mixedSwarm(t *testing.T, ipv6 bool) (*swarm.Swarm, *ltSwarm) {
+	sw := goSwarm(t, 16, ipv6)
+	lt := startLT(t, 16, ltdriver.Options{Bootstrap: addrs(sw), IPv6: ipv6})
 	ctx := context.Background()
 	for _, s := range sw.Sessions() {
 		require.NoError(t, s.Refresh(ctx))
@@ -47,14 +51,26 @@ func mixedSwarm(t *testing.T) (*swarm.Swarm, *ltSwarm) {
 	return sw, lt
 }
 
-// scoutClient is a read-only Scout session (BEP 43) joined through boot.
+// scoutClient is a Scout session, read-only (BEP 43) if asked, joined
+// through boot, on the loopback of boot's family.
 func scoutClient(t *testing.T, boot []string, readOnly bool) *scout.Session {
 	t.Helper()
-	s, err := scout.NewSession(scout.Options{ListenAddr: "127.0.0.1:0", Bootstrap: boot, ReadOnly: readOnly, Timeout: 30 * time.Second})
+	s, err := scout.NewSession(scout.Options{ListenAddr: loopbackLike(boot), Bootstrap: boot, ReadOnly: readOnly, Timeout: 30 * time.Second})
 	require.NoError(t, err)
 	require.NoError(t, s.Start(context.Background()))
 	t.Cleanup(func() { s.Stop() })
 	return s
+}
+
+// loopbackLike is the ListenAddr on the loopback of the first node's
+// family: "[::1]:0" for an IPv6 node, else "127.0.0.1:0".
+func loopbackLike(nodes []string) string {
+	if len(nodes) > 0 {
+		if ap, err := netip.ParseAddrPort(nodes[0]); err == nil && ap.Addr().Is6() {
+			return "[::1]:0"
+		}
+	}
+	return "127.0.0.1:0"
 }
 
 func newShared(t *testing.T) scout.SharedSecret {
@@ -103,7 +119,7 @@ func hexOf(b []byte) string { return hex.EncodeToString(b) }
 // synchronizes, sees its entries, adds its own and writes the merged list;
 // libtorrent reads that back and it opens to the merged list.
 func TestLibtorrentWritesScoutReads(t *testing.T) {
-	sw, lt := mixedSwarm(t)
+	sw, lt := mixedSwarm(t, false)
 	shared := newShared(t)
 	put := lt.call(map[string]any{"op": "put_scout_entries", "node": 3, "shared_hex": hexOf(shared[:]),
 		"entries": []map[string]any{
@@ -149,7 +165,7 @@ func TestLibtorrentWritesScoutReads(t *testing.T) {
 // TestImmutableListsBothWays: a list put by Scout is walked by libtorrent
 // gets, and a list put by libtorrent is walked by Scout.
 func TestImmutableListsBothWays(t *testing.T) {
-	sw, lt := mixedSwarm(t)
+	sw, lt := mixedSwarm(t, false)
 	ctx := context.Background()
 	peer := scoutClient(t, []string{sw.Bootstrap()}, false)
 
@@ -189,18 +205,22 @@ func TestImmutableListsBothWays(t *testing.T) {
 // TestLibtorrentSwarmServesScout: a swarm made only of libtorrent nodes
 // carries two Scout peers' synchronize and offline messages (Scout as a
 // pure client: no Scout node serves), first as full nodes, whose writes
-// libtorrent then reads too, then as read-only nodes (BEP 43).
+// libtorrent then reads too, then as read-only nodes (BEP 43). On
+// 127.0.0.1, and on ::1 (BEP 32: libtorrent's IPv6 DHT serves Scout's).
 //
 // libtorrent 2.0.8 puts a read-only node that queried it into its routing
 // table anyway (its table grows by one) and its own lookups then wait out
 // their 15 s timeout on it: so the read-only run uses a libtorrent swarm of
 // its own and asks libtorrent nothing afterwards.
-func TestLibtorrentSwarmServesScout(t *testing.T) {
+func TestLibtorrentSwarmServesScout(t *testing.T) { forEachFamily(t, libtorrentSwarmServesScout) }
+
+func libtorrentSwarmServesScout(t *testing.T, ipv6 bool) {
 	for _, readOnly := range []bool{false, true} {
 		t.Run(fmt.Sprintf("read-only=%v", readOnly), func(t *testing.T) {
-			lt := startLT(t, 24, nil)
+			lt := startLT(t, 24, ltdriver.Options{IPv6: ipv6})
 			ctx := context.Background()
 			alice, bob := scoutClient(t, lt.Nodes[:2], readOnly), scoutClient(t, lt.Nodes[5:7], readOnly)
+			assert.Equal(t, ipv6, isLoopback6(alice.Addr().String()) && isLoopback6(lt.Nodes[0]), "Scout and libtorrent on ::1")
 			for i := range 5 {
 				shared := newShared(t)
 				a := scout.NewEntries()
@@ -235,10 +255,14 @@ func TestLibtorrentSwarmServesScout(t *testing.T) {
 }
 
 // TestScoutSwarmServesLibtorrent: a swarm made only of Scout nodes carries
-// libtorrent clients' (read-only nodes) mutable and immutable items.
-func TestScoutSwarmServesLibtorrent(t *testing.T) {
-	sw := goSwarm(t, 24)
-	lt := startLT(t, 2, addrs(sw)[:3], "dht_read_only=true")
+// libtorrent clients' (read-only nodes) mutable and immutable items, on
+// 127.0.0.1 and on ::1.
+func TestScoutSwarmServesLibtorrent(t *testing.T) { forEachFamily(t, scoutSwarmServesLibtorrent) }
+
+func scoutSwarmServesLibtorrent(t *testing.T, ipv6 bool) {
+	sw := goSwarm(t, 24, ipv6)
+	lt := startLT(t, 2, ltdriver.Options{Bootstrap: addrs(sw)[:3], Settings: []string{"dht_read_only=true"}, IPv6: ipv6})
+	assert.Equal(t, ipv6, isLoopback6(sw.Bootstrap()) && isLoopback6(lt.Nodes[0]), "Scout and libtorrent on ::1")
 	for i := range 5 {
 		shared := newShared(t)
 		lt.call(map[string]any{"op": "put_scout_entries", "node": 0, "shared_hex": hexOf(shared[:]),

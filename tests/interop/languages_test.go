@@ -115,7 +115,7 @@ func hasEntry(out string, id int, value string) bool {
 // message that every other one reads.
 func TestEveryLanguageWithEveryOther(t *testing.T) {
 	peers := frontEnds(t)
-	sw := goSwarm(t, 24)
+	sw := goSwarm(t, 24, false)
 	boot := sw.Bootstrap()
 	dir := t.TempDir()
 

@@ -22,11 +22,11 @@ type ltSwarm struct {
 	*ltdriver.Swarm
 }
 
-// startLT starts n libtorrent nodes (see ltdriver.Start), stopped when the
-// test ends.
-func startLT(t *testing.T, n int, bootstrap []string, settings ...string) *ltSwarm {
+// startLT starts n libtorrent nodes (see ltdriver.StartWith), stopped when
+// the test ends.
+func startLT(t *testing.T, n int, opts ltdriver.Options) *ltSwarm {
 	t.Helper()
-	s, err := ltdriver.Start(n, bootstrap, settings...)
+	s, err := ltdriver.StartWith(n, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,9 +29,10 @@ func Script() string {
 	return filepath.Join(filepath.Dir(file), "..", "lt_node.py")
 }
 
-// Swarm is a running lt_node.py: libtorrent DHT nodes on 127.0.0.1.
+// Swarm is a running lt_node.py: libtorrent DHT nodes on 127.0.0.1, or
+// on ::1.
 type Swarm struct {
-	Nodes []string // "127.0.0.1:PORT" of each node
+	Nodes []string // "127.0.0.1:PORT" of each node, or "[::1]:PORT"
 
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
@@ -42,14 +43,35 @@ type Swarm struct {
 	once    sync.Once
 }
 
-// Start starts n libtorrent nodes that join through bootstrap (none: they
-// only know each other), with extra libtorrent settings "key=value".
+// Options are StartWith's. The zero value: IPv4 nodes that know only each
+// other, with the driver's settings.
+type Options struct {
+	// Bootstrap lists nodes to join through, of the swarm's family.
+	Bootstrap []string
+	// Settings are extra libtorrent settings, "key=value".
+	Settings []string
+	// IPv6 puts the nodes on ::1 (lt_node.py --ipv6): each runs
+	// libtorrent's IPv6 DHT node (BEP 32) and nothing of IPv4.
+	IPv6 bool
+}
+
+// Start starts n libtorrent nodes on 127.0.0.1 that join through
+// bootstrap (none: they only know each other), with extra libtorrent
+// settings "key=value".
 func Start(n int, bootstrap []string, settings ...string) (*Swarm, error) {
+	return StartWith(n, Options{Bootstrap: bootstrap, Settings: settings})
+}
+
+// StartWith starts n libtorrent nodes as opts say.
+func StartWith(n int, opts Options) (*Swarm, error) {
 	args := []string{Script(), "--nodes", fmt.Sprint(n)}
-	if len(bootstrap) > 0 {
-		args = append(args, "--bootstrap", strings.Join(bootstrap, ","))
+	if opts.IPv6 {
+		args = append(args, "--ipv6")
 	}
-	for _, s := range settings {
+	if len(opts.Bootstrap) > 0 {
+		args = append(args, "--bootstrap", strings.Join(opts.Bootstrap, ","))
+	}
+	for _, s := range opts.Settings {
 		args = append(args, "--set", s)
 	}
 	cmd := exec.Command("/usr/bin/python3", args...)
