@@ -70,29 +70,42 @@ func sourceOf(a netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(ip, 0)
 }
 
-// queryLimiter keeps a token bucket per source in a table of fixed size:
-// sources whose hashes collide share a slot (the newcomer takes it over),
-// so that no number of sources grows the node's memory.
+// queryLimiter keeps a token bucket per source in a table of fixed size,
+// made at the first query that is not exempt (a test swarm on loopback
+// never makes it): a source is known by a keyed hash of it, and sources
+// whose hashes share a slot share it, so that no number of sources grows
+// the node's memory. A newcomer takes over a slot unless its holder is
+// blocked: a flooding source cannot be freed by another one's queries,
+// and nobody can choose to collide with a source, the key being secret.
 type queryLimiter struct {
 	limits Limits
 	now    func() time.Time
 	seed   maphash.Seed
 
 	mu    sync.Mutex
-	slots [limiterSlots]limiterSlot
+	slots []limiterSlot // limiterSlots of them, once needed
+	epoch time.Time     // what the slots' times count from
 }
 
 const limiterSlots = 4096
 
+// limiterSlot is one source's bucket: 32 bytes.
 type limiterSlot struct {
-	source  netip.AddrPort
-	tokens  float64
-	last    time.Time
-	blocked time.Time // ignored until then
+	key     uint64  // the source's hash; 0: free
+	tokens  float64 // left in the bucket
+	last    int64   // when the bucket was last filled, in ns since epoch
+	blocked int64   // ignored until then, in ns since epoch
 }
 
 func newQueryLimiter(l Limits, now func() time.Time) *queryLimiter {
 	return &queryLimiter{limits: l, now: now, seed: maphash.MakeSeed()}
+}
+
+// sourceKey is the key of from's source: a keyed hash, never 0.
+func (q *queryLimiter) sourceKey(from netip.AddrPort) uint64 {
+	src := sourceOf(from)
+	b := src.Addr().As16()
+	return maphash.Bytes(q.seed, b[:]) ^ uint64(src.Port())*0x9e3779b97f4a7c15 | 1
 }
 
 // allow reports whether a query from from may be answered.
@@ -100,23 +113,25 @@ func (q *queryLimiter) allow(from netip.AddrPort) bool {
 	if q.limits.Exempt(from.Addr()) {
 		return true
 	}
-	src := sourceOf(from)
-	b := src.Addr().As16()
-	h := maphash.Bytes(q.seed, b[:]) ^ uint64(src.Port())*0x9e3779b97f4a7c15
-	now := q.now()
+	key := q.sourceKey(from)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	s := &q.slots[h%limiterSlots]
-	if s.source != src {
-		*s = limiterSlot{source: src, tokens: q.limits.QueryBurst, last: now}
+	if q.slots == nil {
+		q.slots = make([]limiterSlot, limiterSlots)
+		q.epoch = q.now()
 	}
-	if now.Before(s.blocked) {
-		return false
+	now := int64(q.now().Sub(q.epoch))
+	s := &q.slots[key%limiterSlots]
+	if now < s.blocked {
+		return false // its holder is blocked, and so is a newcomer to it
 	}
-	s.tokens = min(q.limits.QueryBurst, s.tokens+now.Sub(s.last).Seconds()*q.limits.QueryRate)
+	if s.key != key {
+		*s = limiterSlot{key: key, tokens: q.limits.QueryBurst, last: now}
+	}
+	s.tokens = min(q.limits.QueryBurst, s.tokens+float64(now-s.last)/1e9*q.limits.QueryRate)
 	s.last = now
 	if s.tokens < 1 {
-		s.blocked = now.Add(q.limits.Block)
+		s.blocked = now + int64(q.limits.Block)
 		return false
 	}
 	s.tokens--

@@ -145,3 +145,44 @@ func TestSendRate(t *testing.T) {
 	assert.Positive(t, n)
 	assert.Positive(t, node.Stats().SendDropped)
 }
+
+// TestQueryLimiterTable: the table of buckets is made only when a source
+// that is not exempt queries (a loopback swarm's nodes never pay for it);
+// a blocked source's slot is not freed by a newcomer whose hash shares it,
+// and the newcomer waits out the block with it.
+func TestQueryLimiterTable(t *testing.T) {
+	clock := time.Unix(1000, 0)
+	q := newQueryLimiter(Limits{QueryRate: 1, QueryBurst: 2, Block: time.Minute}.withDefaults(), func() time.Time { return clock })
+	assert.True(t, q.allow(netip.MustParseAddrPort("127.0.0.1:5")))
+	assert.Nil(t, q.slots, "loopback is exempt: no table")
+
+	flood := netip.MustParseAddrPort("198.51.100.1:6881")
+	assert.True(t, q.allow(flood))
+	assert.True(t, q.allow(flood))
+	assert.False(t, q.allow(flood), "over its burst")
+	require.Len(t, q.slots, limiterSlots)
+	slot := func(a netip.AddrPort) *limiterSlot {
+		for i := range q.slots {
+			if q.slots[i].key != 0 && q.sourceKey(a) == q.slots[i].key {
+				return &q.slots[i]
+			}
+		}
+		return nil
+	}
+	held := slot(flood)
+	require.NotNil(t, held)
+	// Another source of the same slot: found by trying addresses.
+	var other netip.AddrPort
+	for i := 0; ; i++ {
+		a := netip.AddrPortFrom(netip.AddrFrom4([4]byte{203, 0, byte(i >> 8), byte(i)}), 6881)
+		if k := q.sourceKey(a); k != held.key && k%limiterSlots == held.key%limiterSlots {
+			other = a
+			break
+		}
+		require.Less(t, i, 1<<16, "no address of that slot")
+	}
+	assert.False(t, q.allow(other), "the slot's holder is blocked: so is a newcomer to it")
+	assert.False(t, q.allow(flood), "and the holder stays blocked")
+	clock = clock.Add(time.Minute + time.Second)
+	assert.True(t, q.allow(other), "after the block, the newcomer takes the slot")
+}
