@@ -123,11 +123,12 @@ class Session(Handle):
             (several separated by commas), a sequence of them, or a
             :class:`Swarm`. ``None`` (the default) joins the **public**
             mainline DHT; ``""`` means none (only the state file's nodes).
-        port: UDP port to bind on all IPv4 interfaces; 0 lets the system
-            choose. ``None`` (with ``host`` None too): a random port in the
+        port: UDP port to bind on all interfaces (IPv4, and IPv6 where the
+            machine has it: see ``families``); 0 lets the system choose.
+            ``None`` (with ``host`` None too): a random port in the
             original's range.
-        host: address to bind instead of all IPv4 interfaces, e.g.
-            ``"127.0.0.1"``.
+        host: address to bind instead of all interfaces, e.g.
+            ``"127.0.0.1"`` (IPv4 only) or ``"::1"`` (IPv6 only).
         state_path: file keeping the node id and good nodes between runs.
         timeout: deadline of each operation, in seconds (default 30).
         read_only: announce the node as read-only (BEP 43), for short-lived
