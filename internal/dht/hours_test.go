@@ -128,3 +128,31 @@ func TestTablesStayGoodForHours(t *testing.T) {
 	assert.Less(t, float64(deadEntries)/float64(goodEntries), 0.005, "dead nodes leave the tables within the questionable period")
 	assert.GreaterOrEqual(t, float64(found)/float64(asked), 0.95, "lookups find the closest live nodes")
 }
+
+// TestRejoinBackoff: a node whose rejoins nobody answers (offline, or a
+// family without a route) waits twice as long after each, up to five
+// minutes, instead of trying its seeds every five seconds for ever.
+func TestRejoinBackoff(t *testing.T) {
+	var got []time.Duration
+	for i := range 9 {
+		got = append(got, rejoinBackoff(i))
+	}
+	assert.Equal(t, []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second,
+		80 * time.Second, 160 * time.Second, 5 * time.Minute, 5 * time.Minute, 5 * time.Minute}, got)
+	assert.Equal(t, maxRejoinEvery, rejoinBackoff(1000))
+
+	// A node whose only seed is silent: the rounds report that nobody
+	// answered, which is what starts the backoff.
+	n := startNodes(t, 3)
+	silent := n[1].Addr()
+	n[1].Close()
+	n[0].SetSeeds([]Contact{{Addr: silent}})
+	enough, heard := n[0].upkeepRound()
+	assert.False(t, enough)
+	assert.False(t, heard, "a silent seed is not heard")
+	// One live seed: heard, though k good nodes are still wanted.
+	n[0].SetSeeds([]Contact{{Addr: n[2].Addr()}})
+	enough, heard = n[0].upkeepRound()
+	assert.False(t, enough)
+	assert.True(t, heard)
+}
