@@ -199,6 +199,18 @@ public:
 		return p;
 	}
 
+	// A snapshot of what the node does (scout_session_stats): each family's
+	// routing table, items stored, queries by method each way, datagrams
+	// and bytes, operations by outcome, external addresses. Zeros before
+	// start(). Not in the original, which reported nothing.
+	scout_stats stats() const
+	{
+		scout_stats st{};
+		st.size = sizeof st;
+		detail::check(scout_session_stats(m_session, &st));
+		return st;
+	}
+
 	// The C handle, for what only the C API offers (scout_*_op,
 	// scout_get_list). It stays owned by this object.
 	scout_session* native_handle() const { return m_session; }

@@ -244,6 +244,13 @@ namespace
 		CHECK(w.wait(8));
 		CHECK(put_status.ok() && stored_at == head.head());
 
+		t_begin("cxx", "stats: the put and the gets above, counted");
+		scout_stats ast = alice.stats(), bst = bob.stats();
+		CHECK(ast.size == sizeof ast && ast.good_nodes > 0 && ast.nodes6 == 0);
+		CHECK(ast.queries_out[SCOUT_QUERY_PUT] > 0 && ast.ops_ok >= 2);
+		CHECK(bst.queries_out[SCOUT_QUERY_GET] > 0 && bst.ops_not_found >= 2);
+		CHECK(bst.bytes_in > 0 && bst.datagrams_out > 0);
+
 		t_begin("cxx", "stop aborts: the original's callbacks are dropped, status callbacks get CANCELLED");
 		std::atomic<int> original_calls{0}, cancelled_calls{0};
 		scout::status cancelled;
