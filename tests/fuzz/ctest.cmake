@@ -3,7 +3,10 @@
 # starting from its seed corpus (the crash classes of internal/krpc/krpctest
 # and the targets' own seeds). A crasher fails the test and is written
 # under the package's testdata/fuzz/, where `go test` replays it from then
-# on. Included from the top CMakeLists.txt.
+# on. Included from the top CMakeLists.txt. run.sh runs each: a run that
+# Go 1.26 fails only on its -fuzztime race (golang/go#75804: "context
+# deadline exceeded", no failing input) passes; run_test.sh checks that
+# reading with a stand-in for go (fuzz-runner).
 #
 #   ctest -L fuzz
 #   cmake -DSCOUT_FUZZ_TIME=10m build && ctest --test-dir build -L fuzz   a long run
@@ -32,8 +35,12 @@ foreach(i RANGE 0 ${_last} 3)
   list(GET SCOUT_FUZZ_TARGETS ${j} pkg)
   list(GET SCOUT_FUZZ_TARGETS ${k} target)
   add_test(NAME fuzz-${name}
-    COMMAND "${GO_EXECUTABLE}" test -run "^$" -fuzz "^${target}$" -fuzztime "${SCOUT_FUZZ_TIME}" "${pkg}"
+    COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/run.sh" "${GO_EXECUTABLE}" "${pkg}" "${target}" "${SCOUT_FUZZ_TIME}"
     WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
   set_tests_properties(fuzz-${name} PROPERTIES LABELS fuzz TIMEOUT 1200 RUN_SERIAL TRUE
     ENVIRONMENT "SCOUT_VECTORS=${SCOUT_VECTORS_DIR}")
 endforeach()
+
+add_test(NAME fuzz-runner
+  COMMAND bash "${CMAKE_CURRENT_SOURCE_DIR}/tests/fuzz/run_test.sh")
+set_tests_properties(fuzz-runner PROPERTIES LABELS fuzz TIMEOUT 60)
