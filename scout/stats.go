@@ -82,6 +82,51 @@ func (c *opCounters) snapshot() OperationStats {
 		Cancelled: c.cancelled.Load(), Conflict: c.conflict.Load(), Failed: c.failed.Load()}
 }
 
+// Add adds o's counters, routing tables, store and operations to s (as
+// over the nodes of a swarm); s's external addresses and BEP 42 flags stay
+// as they are.
+func (s *Stats) Add(o Stats) {
+	s.Nodes += o.Nodes
+	s.GoodNodes += o.GoodNodes
+	s.QuestionableNodes += o.QuestionableNodes
+	s.Nodes6 += o.Nodes6
+	s.GoodNodes6 += o.GoodNodes6
+	s.QuestionableNodes6 += o.QuestionableNodes6
+	s.StoredItems += o.StoredItems
+	s.StoredBytes += o.StoredBytes
+	s.QueriesIn = addCounts(s.QueriesIn, o.QueriesIn)
+	s.QueriesOut = addCounts(s.QueriesOut, o.QueriesOut)
+	s.Replies += o.Replies
+	s.Errors += o.Errors
+	s.Timeouts += o.Timeouts
+	s.Resent += o.Resent
+	s.DatagramsIn += o.DatagramsIn
+	s.DatagramsOut += o.DatagramsOut
+	s.BytesIn += o.BytesIn
+	s.BytesOut += o.BytesOut
+	s.Malformed += o.Malformed
+	s.RateLimited += o.RateLimited
+	s.SendDropped += o.SendDropped
+	p, q := &s.Operations, o.Operations
+	p.OK += q.OK
+	p.NotFound += q.NotFound
+	p.Timeout += q.Timeout
+	p.Cancelled += q.Cancelled
+	p.Conflict += q.Conflict
+	p.Failed += q.Failed
+}
+
+// addCounts adds o's counts to m, made when nil, and returns it.
+func addCounts(m, o map[string]uint64) map[string]uint64 {
+	if m == nil {
+		m = make(map[string]uint64, len(o))
+	}
+	for k, v := range o {
+		m[k] += v
+	}
+	return m
+}
+
 // Stats returns a snapshot of the session's statistics (zero before
 // Start). It costs a few atomic loads and one pass over each routing table.
 func (s *Session) Stats() Stats {
@@ -94,31 +139,21 @@ func (s *Session) Stats() Stats {
 	out := Stats{QueriesIn: map[string]uint64{}, QueriesOut: map[string]uint64{}, Operations: s.opStats.snapshot()}
 	for _, n := range h.Nodes() {
 		d := n.Stats()
+		part := Stats{
+			QueriesIn: d.QueriesIn, QueriesOut: d.QueriesOut,
+			Replies: d.Replies, Errors: d.Errors, Timeouts: d.Timeouts, Resent: d.Resent,
+			DatagramsIn: d.DatagramsIn, DatagramsOut: d.DatagramsOut, BytesIn: d.BytesIn, BytesOut: d.BytesOut,
+			Malformed: d.Malformed, RateLimited: d.RateLimited, SendDropped: d.SendDropped,
+		}
 		if n.IPv6() {
-			out.Nodes6, out.GoodNodes6, out.QuestionableNodes6 = d.Nodes, d.Good, d.Questionable
+			part.Nodes6, part.GoodNodes6, part.QuestionableNodes6 = d.Nodes, d.Good, d.Questionable
 			out.ExternalAddr6, out.IDSecure6 = d.External, d.ExternalSecure
 		} else {
-			out.Nodes, out.GoodNodes, out.QuestionableNodes = d.Nodes, d.Good, d.Questionable
+			part.Nodes, part.GoodNodes, part.QuestionableNodes = d.Nodes, d.Good, d.Questionable
 			out.ExternalAddr, out.IDSecure = d.External, d.ExternalSecure
 		}
-		out.StoredItems, out.StoredBytes = d.StoredItems, d.StoredBytes // one store
-		for m, v := range d.QueriesIn {
-			out.QueriesIn[m] += v
-		}
-		for m, v := range d.QueriesOut {
-			out.QueriesOut[m] += v
-		}
-		out.Replies += d.Replies
-		out.Errors += d.Errors
-		out.Timeouts += d.Timeouts
-		out.Resent += d.Resent
-		out.DatagramsIn += d.DatagramsIn
-		out.DatagramsOut += d.DatagramsOut
-		out.BytesIn += d.BytesIn
-		out.BytesOut += d.BytesOut
-		out.Malformed += d.Malformed
-		out.RateLimited += d.RateLimited
-		out.SendDropped += d.SendDropped
+		out.Add(part)
+		out.StoredItems, out.StoredBytes = d.StoredItems, d.StoredBytes // one store for both
 	}
 	return out
 }

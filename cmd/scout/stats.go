@@ -62,43 +62,24 @@ type swarmStats struct {
 	counters
 }
 
-// add adds st's figures to c.
-func (c *counters) add(st scout.Stats) {
-	c.Nodes += st.Nodes
-	c.GoodNodes += st.GoodNodes
-	c.QuestionableNodes += st.QuestionableNodes
-	c.Nodes6 += st.Nodes6
-	c.GoodNodes6 += st.GoodNodes6
-	c.QuestionableNodes6 += st.QuestionableNodes6
-	c.StoredItems += st.StoredItems
-	c.StoredBytes += st.StoredBytes
-	if c.QueriesIn == nil {
-		c.QueriesIn, c.QueriesOut = map[string]uint64{}, map[string]uint64{}
+// countersOf is st's figures as --stats prints them (queries by method
+// as objects, {} for none).
+func countersOf(st scout.Stats) counters {
+	if st.QueriesIn == nil {
+		st.QueriesIn, st.QueriesOut = map[string]uint64{}, map[string]uint64{}
 	}
-	for m, n := range st.QueriesIn {
-		c.QueriesIn[m] += n
-	}
-	for m, n := range st.QueriesOut {
-		c.QueriesOut[m] += n
-	}
-	c.Replies += st.Replies
-	c.Errors += st.Errors
-	c.Timeouts += st.Timeouts
-	c.Resent += st.Resent
-	c.DatagramsIn += st.DatagramsIn
-	c.DatagramsOut += st.DatagramsOut
-	c.BytesIn += st.BytesIn
-	c.BytesOut += st.BytesOut
-	c.Malformed += st.Malformed
-	c.RateLimited += st.RateLimited
-	c.SendDropped += st.SendDropped
 	o := st.Operations
-	c.Operations.OK += o.OK
-	c.Operations.NotFound += o.NotFound
-	c.Operations.Timeout += o.Timeout
-	c.Operations.Cancelled += o.Cancelled
-	c.Operations.Conflict += o.Conflict
-	c.Operations.Failed += o.Failed
+	return counters{
+		Nodes: st.Nodes, GoodNodes: st.GoodNodes, QuestionableNodes: st.QuestionableNodes,
+		Nodes6: st.Nodes6, GoodNodes6: st.GoodNodes6, QuestionableNodes6: st.QuestionableNodes6,
+		StoredItems: st.StoredItems, StoredBytes: st.StoredBytes,
+		QueriesIn: st.QueriesIn, QueriesOut: st.QueriesOut,
+		Replies: st.Replies, Errors: st.Errors, Timeouts: st.Timeouts, Resent: st.Resent,
+		DatagramsIn: st.DatagramsIn, DatagramsOut: st.DatagramsOut, BytesIn: st.BytesIn, BytesOut: st.BytesOut,
+		Malformed: st.Malformed, RateLimited: st.RateLimited, SendDropped: st.SendDropped,
+		Operations: operations{OK: o.OK, NotFound: o.NotFound, Timeout: o.Timeout,
+			Cancelled: o.Cancelled, Conflict: o.Conflict, Failed: o.Failed},
+	}
 }
 
 func addrJSON(a netip.Addr) *string {
@@ -110,20 +91,18 @@ func addrJSON(a netip.Addr) *string {
 }
 
 func newSessionStats(st scout.Stats) sessionStats {
-	out := sessionStats{ExternalAddr: addrJSON(st.ExternalAddr), ExternalAddr6: addrJSON(st.ExternalAddr6),
+	return sessionStats{counters: countersOf(st),
+		ExternalAddr: addrJSON(st.ExternalAddr), ExternalAddr6: addrJSON(st.ExternalAddr6),
 		IDSecure: st.IDSecure, IDSecure6: st.IDSecure6}
-	out.add(st)
-	return out
 }
 
 func newSwarmStats(sw *swarm.Swarm) swarmStats {
 	sessions := sw.Sessions()
-	out := swarmStats{Sessions: len(sessions)}
-	out.QueriesIn, out.QueriesOut = map[string]uint64{}, map[string]uint64{}
+	sum := scout.Stats{QueriesIn: map[string]uint64{}, QueriesOut: map[string]uint64{}}
 	for _, s := range sessions {
-		out.add(s.Stats())
+		sum.Add(s.Stats())
 	}
-	return out
+	return swarmStats{Sessions: len(sessions), counters: countersOf(sum)}
 }
 
 // noteStats keeps s's statistics for --stats, to print once the command
