@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"sync"
 )
 
@@ -177,20 +178,44 @@ func (h *Host) Get(ctx context.Context, target ID, seq int64, hasSeq bool, stop 
 	answers := make([][]Answer, len(h.nodes))
 	errs := make([]error, len(h.nodes))
 	h.each(func(i int, n *Node) { answers[i], errs[i] = n.Get(ctx, target, seq, hasSeq, each) })
+	out, err := gather(answers, errs)
+	mu.Lock()
+	defer mu.Unlock()
+	if err != nil && !stopped {
+		return nil, err
+	}
+	return out, nil
+}
+
+// gather joins the nodes' answers, the first node's first; the error is
+// all of theirs when every node failed, else nil.
+func gather(answers [][]Answer, errs []error) ([]Answer, error) {
 	var out []Answer
 	failed := 0
-	for i := range h.nodes {
+	for i := range answers {
 		out = append(out, answers[i]...)
 		if errs[i] != nil {
 			failed++
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if failed == len(h.nodes) && !stopped {
-		return nil, errors.Join(errs...)
+	if failed == len(errs) {
+		return out, errors.Join(errs...)
 	}
 	return out, nil
+}
+
+// byFamily splits items among the host's nodes by the family of each one's
+// address.
+func byFamily[T any](h *Host, items []T, addr func(T) netip.AddrPort) [][]T {
+	parts := make([][]T, len(h.nodes))
+	for _, it := range items {
+		for i, n := range h.nodes {
+			if n.sameFamily(addr(it)) {
+				parts[i] = append(parts[i], it)
+			}
+		}
+	}
+	return parts
 }
 
 // GetFrom asks each of nodes from the node of its family.
@@ -198,25 +223,14 @@ func (h *Host) GetFrom(ctx context.Context, target ID, nodes []Contact) []Answer
 	if len(h.nodes) == 1 {
 		return h.nodes[0].GetFrom(ctx, target, nodes)
 	}
-	parts := make([][]Contact, len(h.nodes))
-	for _, c := range nodes {
-		for i, n := range h.nodes {
-			if n.sameFamily(c.Addr) {
-				parts[i] = append(parts[i], c)
-			}
-		}
-	}
+	parts := byFamily(h, nodes, func(c Contact) netip.AddrPort { return c.Addr })
 	answers := make([][]Answer, len(h.nodes))
 	h.each(func(i int, n *Node) {
 		if len(parts[i]) > 0 {
 			answers[i] = n.GetFrom(ctx, target, parts[i])
 		}
 	})
-	var out []Answer
-	for _, a := range answers {
-		out = append(out, a...)
-	}
-	return out
+	return slices.Concat(answers...)
 }
 
 // Put sends it to each of to from the node of its family (Node.Put) and
@@ -225,14 +239,7 @@ func (h *Host) Put(ctx context.Context, to []Answer, it Item, cas func(Answer) (
 	if len(h.nodes) == 1 {
 		return h.nodes[0].Put(ctx, to, it, cas)
 	}
-	parts := make([][]Answer, len(h.nodes))
-	for _, a := range to {
-		for i, n := range h.nodes {
-			if n.sameFamily(a.Node.Addr) {
-				parts[i] = append(parts[i], a)
-			}
-		}
-	}
+	parts := byFamily(h, to, func(a Answer) netip.AddrPort { return a.Node.Addr })
 	res := make([]PutResult, len(h.nodes))
 	h.each(func(i int, n *Node) {
 		if len(parts[i]) > 0 {
@@ -252,16 +259,9 @@ func (h *Host) PutItem(ctx context.Context, it Item) (PutResult, []Answer, error
 	answers := make([][]Answer, len(h.nodes))
 	errs := make([]error, len(h.nodes))
 	h.each(func(i int, n *Node) { res[i], answers[i], errs[i] = n.PutItem(ctx, it) })
-	var out []Answer
-	failed := 0
-	for i := range h.nodes {
-		out = append(out, answers[i]...)
-		if errs[i] != nil {
-			failed++
-		}
-	}
-	if failed == len(h.nodes) {
-		return sumPuts(res), nil, errors.Join(errs...)
+	out, err := gather(answers, errs)
+	if err != nil {
+		return sumPuts(res), nil, err
 	}
 	return sumPuts(res), out, nil
 }
