@@ -302,18 +302,7 @@ func scoutgo_session_free(h C.uintptr_t) {
 //export scoutgo_session_addr
 func scoutgo_session_addr(h C.uintptr_t, buf *C.char, n *C.size_t) (st C.int) {
 	defer guard(&st)
-	s, ok := sessionOf(h)
-	if !ok {
-		return failf(statusInvalid, causeSession)
-	}
-	if n == nil {
-		return failf(statusInvalid, "len is NULL")
-	}
-	a := s.core.Addr()
-	if !a.IsValid() {
-		return failf(statusWrongState, "the session has not been started")
-	}
-	return outString(buf, n, a.String())
+	return outSessionAddrs(h, buf, n, false)
 }
 
 //export scoutgo_session_port

@@ -114,6 +114,12 @@ func scoutgo_session_stats(h C.uintptr_t, out *C.scout_stats) (st C.int) {
 //export scoutgo_session_addrs
 func scoutgo_session_addrs(h C.uintptr_t, buf *C.char, n *C.size_t) (st C.int) {
 	defer guard(&st)
+	return outSessionAddrs(h, buf, n, true)
+}
+
+// outSessionAddrs writes the session's address (scout_session_addr), or
+// all of them, comma-separated, the IPv4 one first (scout_session_addrs).
+func outSessionAddrs(h C.uintptr_t, buf *C.char, n *C.size_t, all bool) C.int {
 	s, ok := sessionOf(h)
 	if !ok {
 		return failf(statusInvalid, causeSession)
@@ -124,6 +130,9 @@ func scoutgo_session_addrs(h C.uintptr_t, buf *C.char, n *C.size_t) (st C.int) {
 	addrs := s.core.Addrs()
 	if len(addrs) == 0 {
 		return failf(statusWrongState, "the session has not been started")
+	}
+	if !all {
+		return outString(buf, n, addrs[0].String())
 	}
 	list := make([]string, len(addrs))
 	for i, a := range addrs {
