@@ -158,13 +158,9 @@ func scoutgo_watch(h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t, opts *C.sc
 	updated C.scout_entry_updated_fn, removed C.scout_entry_removed_fn, changed C.scout_watch_changed_fn,
 	finished C.scout_run_finished_fn, user C.uintptr_t) (st C.int) {
 	defer guard(&st)
-	s, ok := sessionFor(h)
+	s, shared, ok := sessionShared(h, sharedp)
 	if !ok {
 		return statusInvalid
-	}
-	var shared scout.SharedSecret
-	if !inFixed(shared[:], sharedp) {
-		return failf(statusInvalid, "shared_secret is NULL")
 	}
 	interval, ok := watchOptions(opts)
 	if !ok {

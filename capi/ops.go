@@ -90,6 +90,19 @@ func sessionFor(h C.uintptr_t) (*session, bool) {
 	return s, ok
 }
 
+// sessionShared is sessionFor, then the shared secret at p: what
+// synchronize and watch start from. ok is false with the cause set.
+func sessionShared(h C.uintptr_t, p *C.uint8_t) (s *session, shared scout.SharedSecret, ok bool) {
+	if s, ok = sessionFor(h); !ok {
+		return nil, shared, false
+	}
+	if !inFixed(shared[:], p) {
+		setCause("shared_secret is NULL")
+		return nil, shared, false
+	}
+	return s, shared, true
+}
+
 // --- synchronize -------------------------------------------------------------
 
 //export scoutgo_synchronize
@@ -110,13 +123,9 @@ func scoutgo_synchronize_op(h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t, o
 func synchronize(name string, h C.uintptr_t, sharedp *C.uint8_t, eh C.uintptr_t, opts *C.scout_op_options,
 	out *C.uintptr_t, updated C.scout_entry_updated_fn, finalize C.scout_finalize_fn,
 	finished C.scout_sync_finished_fn, user C.uintptr_t) C.int {
-	s, ok := sessionFor(h)
+	s, shared, ok := sessionShared(h, sharedp)
 	if !ok {
 		return statusInvalid
-	}
-	var shared scout.SharedSecret
-	if !inFixed(shared[:], sharedp) {
-		return failf(statusInvalid, "shared_secret is NULL")
 	}
 	timeout, ok := opOptions(opts)
 	if !ok {
