@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "scout.h"
+#include "op_result.h"
 #include "sync_util.h"
 #include "testing.h"
 
@@ -31,22 +32,7 @@ static double now_s(void) {
 
 /* ---- one-shot operations, waited for ------------------------------------ */
 
-typedef struct {
-  int done;
-  scout_status status;
-  int64_t seq;
-  uint8_t hash[SCOUT_HASH_SIZE];
-  size_t count;
-} result;
-
-static int done_pred(void *arg) { return ((result *)arg)->done; }
-
-static void wait_result(result *r) {
-  su_lock();
-  int ok = su_wait(done_pred, r, under_valgrind ? 300 : 60);
-  su_unlock();
-  CHECK(ok);
-}
+static void wait_result(result *r) { result_wait(r, under_valgrind ? 300 : 60); }
 
 static void on_sync(void *user, scout_status status, int64_t seq, uint32_t stored, uint32_t failed) {
   (void)stored;
@@ -55,28 +41,6 @@ static void on_sync(void *user, scout_status status, int64_t seq, uint32_t store
   su_lock();
   r->status = status;
   r->seq = seq;
-  r->done = 1;
-  su_unlock();
-}
-
-static void on_put(void *user, scout_status status, const uint8_t hash[SCOUT_HASH_SIZE], uint32_t stored) {
-  (void)stored;
-  result *r = user;
-  su_lock();
-  r->status = status;
-  memcpy(r->hash, hash, SCOUT_HASH_SIZE);
-  r->done = 1;
-  su_unlock();
-}
-
-static void on_get(void *user, scout_status status, const uint8_t *msg, size_t len,
-                   const uint8_t next[SCOUT_HASH_SIZE]) {
-  (void)msg;
-  (void)len;
-  (void)next;
-  result *r = user;
-  su_lock();
-  r->status = status;
   r->done = 1;
   su_unlock();
 }

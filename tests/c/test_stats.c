@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "scout.h"
+#include "op_result.h"
 #include "sync_util.h"
 #include "testing.h"
 
@@ -24,43 +25,7 @@ static int under_valgrind;
 
 /* ---- one-shot operations, waited for ------------------------------------ */
 
-typedef struct {
-  int done;
-  scout_status status;
-  uint8_t hash[SCOUT_HASH_SIZE];
-  char msg[SCOUT_MAX_MESSAGE_SIZE + 1];
-} result;
-
-static int done_pred(void *arg) { return ((result *)arg)->done; }
-
-static void wait_result(result *r) {
-  su_lock();
-  int ok = su_wait(done_pred, r, under_valgrind ? 300 : 60);
-  su_unlock();
-  CHECK(ok);
-}
-
-static void on_put(void *user, scout_status status, const uint8_t hash[SCOUT_HASH_SIZE], uint32_t stored) {
-  (void)stored;
-  result *r = user;
-  su_lock();
-  r->status = status;
-  memcpy(r->hash, hash, SCOUT_HASH_SIZE);
-  r->done = 1;
-  su_unlock();
-}
-
-static void on_get(void *user, scout_status status, const uint8_t *msg, size_t len,
-                   const uint8_t next[SCOUT_HASH_SIZE]) {
-  (void)next;
-  result *r = user;
-  su_lock();
-  r->status = status;
-  memcpy(r->msg, msg, len);
-  r->msg[len] = 0;
-  r->done = 1;
-  su_unlock();
-}
+static void wait_result(result *r) { result_wait(r, under_valgrind ? 300 : 60); }
 
 /* Puts msg as a list of one; returns its hash in hash. */
 static scout_status put_msg(scout_session *s, const char *msg, uint8_t hash[SCOUT_HASH_SIZE]) {

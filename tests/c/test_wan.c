@@ -12,51 +12,14 @@
 #include <string.h>
 
 #include "scout.h"
+#include "op_result.h"
 #include "sync_util.h"
 #include "testing.h"
 
 #define MESSAGES 8
 
-/* One operation's outcome, filled in by its completion. */
-typedef struct {
-  int done;
-  scout_status status;
-  uint8_t hash[SCOUT_HASH_SIZE];
-  uint32_t stored;
-  char msg[SCOUT_MAX_MESSAGE_SIZE + 1];
-} result;
-
-static int done_pred(void *arg) { return ((result *)arg)->done; }
-
-static void on_put(void *user, scout_status status, const uint8_t hash[SCOUT_HASH_SIZE], uint32_t stored) {
-  result *r = user;
-  su_lock();
-  r->status = status;
-  memcpy(r->hash, hash, SCOUT_HASH_SIZE);
-  r->stored = stored;
-  r->done = 1;
-  su_unlock();
-}
-
-static void on_get(void *user, scout_status status, const uint8_t *msg, size_t len,
-                   const uint8_t next[SCOUT_HASH_SIZE]) {
-  (void)next;
-  result *r = user;
-  su_lock();
-  r->status = status;
-  memcpy(r->msg, msg, len);
-  r->msg[len] = 0;
-  r->done = 1;
-  su_unlock();
-}
-
 /* Waits for r's completion (the operation's own deadline ends it). */
-static void wait_for(result *r) {
-  su_lock();
-  int ok = su_wait(done_pred, r, 60);
-  su_unlock();
-  CHECK(ok);
-}
+static void wait_for(result *r) { result_wait(r, 60); }
 
 static scout_status put(scout_session *s, const char *msg, uint8_t hash[SCOUT_HASH_SIZE]) {
   static const uint8_t no_next[SCOUT_HASH_SIZE];
