@@ -15,7 +15,7 @@ import (
 )
 
 // startNodesOn starts count nodes on ip (127.0.0.1 or ::1), closed when the
-// test ends; store, when set, is the store they all share.
+// test ends; a test on ::1 is skipped where the machine has no IPv6.
 func startNodesOn(t testing.TB, ip net.IP, count int) []*Node {
 	t.Helper()
 	network := "udp4"
@@ -37,7 +37,8 @@ func startNodesOn(t testing.TB, ip net.IP, count int) []*Node {
 	return nodes
 }
 
-// join joins nodes through their first, as joinedNodes does.
+// join joins nodes as the swarm does: each through the first, then each
+// refreshes once more.
 func join(t testing.TB, nodes []*Node) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

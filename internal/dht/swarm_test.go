@@ -1,28 +1,15 @@
 package dht
 
 import (
-	"context"
 	"net"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/stretchr/testify/require"
 )
 
 // startNodes starts count nodes on 127.0.0.1, closed when the test ends.
 func startNodes(t testing.TB, count int) []*Node {
 	t.Helper()
-	nodes := make([]*Node, count)
-	for i := range nodes {
-		conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		require.NoError(t, err)
-		var id ID
-		copy(id[:], randomBytes(20))
-		nodes[i] = New(Config{Conn: conn, ID: id})
-		t.Cleanup(nodes[i].Close)
-	}
-	return nodes
+	return startNodesOn(t, net.IPv4(127, 0, 0, 1), count)
 }
 
 // joinedNodes starts count nodes and joins them as the swarm does: each
@@ -30,12 +17,7 @@ func startNodes(t testing.TB, count int) []*Node {
 func joinedNodes(t testing.TB, count int) []*Node {
 	t.Helper()
 	nodes := startNodes(t, count)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	seed := []Contact{{Addr: nodes[0].Addr()}}
-	parallel(nodes[1:], func(n *Node) { n.SetSeeds(seed); n.Bootstrap(ctx) })
-	parallel(nodes, func(n *Node) { n.Bootstrap(ctx) })
-	require.NoError(t, ctx.Err())
+	join(t, nodes)
 	return nodes
 }
 
